@@ -1,0 +1,134 @@
+"""The one secure base for every admin view: login, the role matrix, 403s, audit, safe CSV."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, redirect, request, url_for
+from flask_admin import BaseView
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.filters import FilterConverter
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.form import SecureForm
+from flask_admin.model import filters
+from flask_admin.model.form import converts
+from flask_security import current_user
+
+from core import audit
+from core.csvsafe import neutralise
+
+WRITE_VIEWS = frozenset({"create_view", "edit_view", "delete_view", "ajax_update"})
+
+
+def permitted(permission: str) -> bool:
+    return bool(current_user.is_authenticated and current_user.has_permission(permission))
+
+
+class ModelConverter(AdminModelConverter):
+    """Form fields for our own column types."""
+
+    @converts("UTCDateTime")
+    def convert_utc_datetime(self, field_args: Any, **extra: Any) -> Any:
+        return self.convert_datetime(field_args, **extra)
+
+
+class DateFilterConverter(FilterConverter):
+    """Date-range filters for our own column types."""
+
+    @filters.convert("utcdatetime")
+    def conv_utc_datetime(self, column: Any, name: str, **kwargs: Any) -> Any:
+        return self.conv_datetime(column, name, **kwargs)
+
+
+class SecureMixin:
+    """Login required; ``area:read`` to see the view. Anonymous users go to the login page."""
+
+    area: str = ""
+    read_permission: str | None = None
+
+    def _needed_to_read(self) -> str:
+        return self.read_permission or f"{self.area}:read"
+
+    def is_accessible(self) -> bool:
+        return permitted(self._needed_to_read())
+
+    def is_visible(self) -> bool:
+        return self.is_accessible()
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return redirect(url_for("security.login", next=request.url))
+        abort(403)
+
+
+class SecureView(SecureMixin, BaseView):
+    """A custom page (not a model) behind login and a permission."""
+
+
+class SecureModelView(SecureMixin, ModelView):
+    """CRUD over one model, as far as the user's roles allow; every change audited."""
+
+    writable = True
+    action_permissions: dict[str, str] = {}
+
+    form_base_class = SecureForm
+    model_form_converter = ModelConverter
+    filter_converter = DateFilterConverter()
+    can_view_details = True
+    can_export = True
+    can_set_page_size = True
+    page_size = 50
+
+    def _can_write(self) -> bool:
+        return self.writable and permitted(f"{self.area}:write")
+
+    @property
+    def can_create(self) -> bool:  # type: ignore[override]
+        return self._can_write()
+
+    @property
+    def can_edit(self) -> bool:  # type: ignore[override]
+        return self._can_write()
+
+    @property
+    def can_delete(self) -> bool:  # type: ignore[override]
+        return self._can_write()
+
+    def is_action_allowed(self, name: str) -> bool:
+        if name == "delete":
+            return self._can_write()
+        needed = self.action_permissions.get(name, f"{self.area}:write")
+        return permitted(needed) and super().is_action_allowed(name)
+
+    def _handle_view(self, name: str, **kwargs: Any) -> Any:
+        if not self.is_accessible():
+            return self.inaccessible_callback(name, **kwargs)
+        if name in WRITE_VIEWS and not self._can_write():
+            abort(403)
+        if name == "action_view" and not self.is_action_allowed(request.form.get("action", "")):
+            abort(403)
+        return None
+
+    # Audit: written in the same transaction as the change.
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        if is_created:
+            self.session.flush()
+            audit.record(self.session, current_user.email, "create", model,
+                         after=audit.snapshot(model))
+            return
+        before, after = audit.changes(model)
+        if before or after:
+            audit.record(self.session, current_user.email, "update", model, before, after)
+
+    def on_model_delete(self, model: Any) -> None:
+        audit.record(self.session, current_user.email, "delete", model,
+                     before=audit.snapshot(model))
+
+    def get_export_value(self, model: Any, name: Any) -> Any:
+        return neutralise(super().get_export_value(model, name))
+
+
+class ReadOnlyModelView(SecureModelView):
+    """Evidence: listed, filtered, exported, never created, edited or deleted by anyone."""
+
+    writable = False

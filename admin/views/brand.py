@@ -1,0 +1,49 @@
+"""Registration records: brands, campaigns, senders."""
+
+from __future__ import annotations
+
+from admin.base import SecureModelView
+from admin.formatters import as_json, truncated
+from admin.validators import e164_phone, http_url
+
+
+class BrandView(SecureModelView):
+    area = "brands"
+    column_list = ("public_name", "legal_name", "website", "support_email", "created_at")
+    column_searchable_list = ("public_name", "legal_name", "tax_id")
+    form_excluded_columns = ("campaigns", "created_at")
+    form_args = {
+        "support_phone": {"validators": [e164_phone]},
+        "website": {"validators": [http_url]},
+        "privacy_policy_url": {"validators": [http_url]},
+        "terms_url": {"validators": [http_url]},
+    }
+
+
+class CampaignView(SecureModelView):
+    area = "campaigns"
+    column_list = ("name", "brand", "use_case", "status", "message_frequency", "created_at")
+    column_searchable_list = ("name", "use_case")
+    column_filters = ("status", "use_case", "created_at")
+    column_formatters = {
+        "sample_messages": as_json,
+        "opt_in_keywords": as_json,
+        "opt_out_keywords": as_json,
+        "help_keywords": as_json,
+        "description": truncated,
+    }
+    form_choices = {
+        "status": [(s, s) for s in ("draft", "submitted", "approved", "rejected", "suspended")]
+    }
+    form_excluded_columns = ("senders", "created_at")
+
+
+class SenderView(SecureModelView):
+    area = "senders"
+    column_list = ("address", "kind", "provider", "campaign", "created_at")
+    column_searchable_list = ("address",)
+    column_filters = ("kind", "provider")
+    form_choices = {
+        "kind": [(k, k) for k in ("long_code", "toll_free", "short_code", "alphanumeric")]
+    }
+    form_excluded_columns = ("created_at",)

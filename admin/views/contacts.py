@@ -1,0 +1,70 @@
+"""Contacts and what hangs off them: preferences, suppressions, segments."""
+
+from __future__ import annotations
+
+from flask import current_app, flash
+from flask_admin.actions import action
+from flask_security import current_user
+
+from admin.base import SecureModelView
+from admin.formatters import as_json, short_hash
+from admin.validators import e164_phone
+from core.consent import app_ledger
+from core.db import utcnow
+from core.models import Contact
+
+
+class ContactView(SecureModelView):
+    area = "contacts"
+    action_permissions = {"record_opt_out": "consent:opt_out"}
+
+    column_list = ("phone", "first_name", "last_name", "email", "timezone", "tags", "created_at")
+    column_searchable_list = ("phone", "first_name", "last_name", "email")
+    column_filters = ("phone", "timezone", "created_at")
+    column_default_sort = ("created_at", True)
+    column_formatters = {"tags": as_json, "attributes": as_json}
+    form_excluded_columns = ("consents", "created_at")
+    form_args = {"phone": {"validators": [e164_phone], "description": "Any format; stored as E.164."}}
+
+    @action(
+        "record_opt_out",
+        "Record opt-out (all message types)",
+        "Record that the selected contacts asked to stop all messages?",
+    )
+    def record_opt_out(self, ids: list[str]) -> None:
+        ledger = app_ledger(current_app, self.session)
+        contacts = self.session.query(Contact).filter(Contact.id.in_(ids)).all()
+        for contact in contacts:
+            ledger.opt_out(
+                contact,
+                None,
+                source="admin",
+                occurred_at=utcnow(),
+                actor=current_user.email,
+                source_detail="admin panel",
+            )
+        self.session.commit()
+        flash(f"Recorded an opt-out for {len(contacts)} contact(s).", "success")
+
+
+class PreferenceView(SecureModelView):
+    area = "preferences"
+    column_list = ("contact", "max_per_week", "language", "paused_until", "updated_at")
+    column_filters = ("language", "paused_until")
+    form_excluded_columns = ("updated_at",)
+
+
+class SuppressionView(SecureModelView):
+    area = "suppressions"
+    column_list = ("phone_hmac", "reason", "source", "created_at")
+    column_filters = ("reason", "source", "created_at")
+    column_formatters = {"phone_hmac": short_hash}
+    column_searchable_list = ("phone_hmac",)
+
+
+class SegmentView(SecureModelView):
+    area = "segments"
+    column_list = ("name", "description", "created_at")
+    column_searchable_list = ("name",)
+    column_formatters = {"definition": as_json}
+    form_excluded_columns = ("created_at",)

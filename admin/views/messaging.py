@@ -1,0 +1,64 @@
+"""Flows, the message log, links, clicks, conversions and the raw webhook log."""
+
+from __future__ import annotations
+
+from admin.base import ReadOnlyModelView, SecureModelView
+from admin.formatters import as_json, truncated
+from admin.validators import http_url
+from core.models import Contact
+
+
+class FlowView(SecureModelView):
+    area = "flows"
+    column_list = ("name", "trigger", "message_type", "segment", "enabled", "starts_at", "ends_at")
+    column_searchable_list = ("name", "trigger")
+    column_filters = ("enabled", "trigger", "starts_at")
+    column_formatters = {"steps": as_json, "purpose": truncated}
+    form_excluded_columns = ("created_at",)
+
+
+class MessageView(ReadOnlyModelView):
+    """The message log; the sending pipeline writes it, people only read it."""
+
+    area = "messages"
+    column_list = (
+        "created_at", "direction", "phone", "status", "message_type", "body", "block_reasons",
+        "provider",
+    )
+    column_searchable_list = ("phone", "body", "provider_message_id")
+    column_filters = ("direction", "status", "provider", "created_at", "phone")
+    column_default_sort = ("created_at", True)
+    column_formatters = {"body": truncated, "block_reasons": as_json}
+
+
+class LinkView(SecureModelView):
+    area = "links"
+    column_list = ("code", "destination", "contact_id", "flow_id", "created_at")
+    column_searchable_list = ("code", "destination")
+    column_filters = ("created_at",)
+    form_columns = ("code", "destination")
+    form_args = {"destination": {"validators": [http_url]}}
+
+
+class ClickView(ReadOnlyModelView):
+    area = "links"
+    column_list = ("clicked_at", "link", "user_agent")
+    column_filters = ("clicked_at",)
+    column_formatters = {"user_agent": truncated}
+
+
+class ConversionView(ReadOnlyModelView):
+    area = "conversions"
+    column_list = ("occurred_at", "contact", "kind", "value", "source", "external_id", "flow_id")
+    column_searchable_list = (Contact.phone, "external_id")
+    column_filters = ("kind", "source", "occurred_at")
+    column_default_sort = ("occurred_at", True)
+
+
+class WebhookEventView(ReadOnlyModelView):
+    area = "webhooks"
+    column_list = ("received_at", "source", "endpoint", "status", "idempotency_key", "error")
+    column_searchable_list = ("idempotency_key", "endpoint")
+    column_filters = ("source", "status", "received_at")
+    column_default_sort = ("received_at", True)
+    column_formatters = {"headers": as_json, "body": truncated, "error": truncated}

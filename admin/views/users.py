@@ -1,0 +1,50 @@
+"""Staff accounts, roles (read-only: the matrix lives in code) and the audit log."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask_security.utils import hash_password
+from wtforms import PasswordField
+from wtforms.validators import Length, Optional
+
+from admin.base import ReadOnlyModelView, SecureModelView
+from admin.formatters import as_json
+
+
+class UserView(SecureModelView):
+    area = "users"
+    column_list = ("email", "active", "roles", "last_login_at", "login_count")
+    column_searchable_list = ("email",)
+    column_filters = ("active", "last_login_at")
+    form_columns = ("email", "active", "roles", "new_password")
+    form_extra_fields = {
+        "new_password": PasswordField(
+            "New password",
+            validators=[Optional(), Length(min=12)],
+            description="Leave empty to keep the current password.",
+        )
+    }
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        if form.new_password.data:
+            model.password = hash_password(form.new_password.data)
+        if is_created:
+            model.fs_uniquifier = uuid.uuid4().hex
+        super().on_model_change(form, model, is_created)
+
+
+class RoleView(ReadOnlyModelView):
+    area = "users"
+    column_list = ("name", "description", "permissions")
+    column_formatters = {"permissions": as_json}
+
+
+class AuditLogView(ReadOnlyModelView):
+    area = "audit"
+    column_list = ("at", "actor", "action", "model", "object_id", "before", "after")
+    column_searchable_list = ("actor", "model", "object_id")
+    column_filters = ("actor", "action", "model", "at")
+    column_default_sort = ("at", True)
+    column_formatters = {"before": as_json, "after": as_json}

@@ -1,0 +1,1 @@
+"""Consentdesk core: the app factory, the data model and the domain services."""

@@ -1,0 +1,90 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pluggy
+from flask import Flask, redirect, url_for
+
+from core import plugins, settings
+from core.db import configure_engine, db
+from core.security import init_security
+from hooks import ConsentSource
+
+DEFAULTS: dict[str, Any] = {
+    "LOAD_ENTRYPOINTS": True,
+    "TRACE_HOOKS": False,
+    "PLUGINS": None,
+    "PRODUCT_NAME": "Consentdesk",
+}
+
+
+@dataclass
+class Consentdesk:
+    """What the core keeps on ``app.extensions["consentdesk"]``."""
+
+    pm: pluggy.PluginManager
+    consent_sources: dict[str, ConsentSource]
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    # Settings: defaults, then the environment, then what a test passes in.
+    config = {**DEFAULTS, **settings.from_environment(), **(test_config or {})}
+    instance_path = Path(config.get("INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+    app = Flask(__name__, instance_path=str(instance_path))
+    app.config.update(config)
+
+    # Secrets: generated into the instance folder unless the environment gives them.
+    for key, value in settings.load_or_create_secrets(instance_path).items():
+        if not app.config.get(key):
+            app.config[key] = value
+
+    # Database: SQLite in the instance folder unless DATABASE_URL says otherwise.
+    app.config.setdefault("DATABASE_URL", settings.sqlite_url(instance_path))
+    app.config["SQLALCHEMY_ENGINES"] = {"default": app.config["DATABASE_URL"]}
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+    # Plugins: the built-in ones, then installed entry points.
+    pm = plugins.make_plugin_manager(
+        load_entrypoints=app.config["LOAD_ENTRYPOINTS"],
+        only=_plugin_names(app.config["PLUGINS"]),
+        trace=app.config["TRACE_HOOKS"],
+        extra_plugins=app.config.get("EXTRA_PLUGINS", ()),
+    )
+    app.extensions["consentdesk"] = Consentdesk(pm=pm, consent_sources=plugins.consent_sources(pm))
+
+    # Login, roles and tokens.
+    init_security(app)
+
+    # Blueprints.
+    app.add_url_rule("/", "home", lambda: redirect(url_for("admin.index")))
+
+    # The admin panel (views are built inside an app context).
+    from admin import init_admin
+
+    with app.app_context():
+        init_admin(app, pm)
+
+    # Plugins' own start-up work.
+    with app.app_context():
+        pm.hook.startup(app=app)
+    return app
+
+
+def _plugin_names(value: str | list[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [name.strip() for name in value.split(",") if name.strip()]
+    return list(value)
+
+
+def consentdesk(app: Flask) -> Consentdesk:
+    return app.extensions["consentdesk"]
+
+

@@ -1,0 +1,7 @@
+"""The core's own plugins: real implementations of the hooks, replaceable where marked trylast."""
+
+DEFAULT_PLUGINS = (
+    "core.builtin.consent_sources",
+    "core.builtin.message_types",
+    "core.builtin.reports",
+)

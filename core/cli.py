@@ -1,0 +1,128 @@
+"""The ``consentdesk`` command line: a Flask CLI group plus commands from plugins."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from core import plugins, settings
+from core.app import create_app
+from core.db import db
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False,
+             add_default_commands=False)
+def cli() -> None:
+    """Consentdesk: consent-first business text messaging."""
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Migrate the database to the newest schema and add built-in records."""
+    from core import upgrade
+
+    upgrade.upgrade_and_sync(current_app)
+    click.echo(f"Database at {db.engine.url.render_as_string(hide_password=True)} is up to date.")
+
+
+@cli.command("create-user")
+@click.argument("email")
+@click.option("--role", "roles", multiple=True, default=["admin"], show_default=True,
+              help="admin, marketing, support or operations; repeat for several.")
+@click.password_option(help="At least 12 characters.")
+@with_appcontext
+def create_user_command(email: str, roles: tuple[str, ...], password: str) -> None:
+    """Create a staff account that can sign in to the admin panel."""
+    from core.security import create_user
+
+    if len(password) < 12:
+        raise click.BadParameter("use at least 12 characters", param_hint="--password")
+    try:
+        create_user(current_app, email, password, list(roles))
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--role") from None
+    click.echo(f"Created {email} with role(s) {', '.join(roles)}.")
+
+
+@cli.command("demo")
+@click.option("--contacts", default=200, show_default=True)
+@with_appcontext
+def demo_command(contacts: int) -> None:
+    """Migrate, then load a demo brand, campaign, disclosures and contacts with consent histories."""
+    from core import demo, upgrade
+
+    upgrade.upgrade_and_sync(current_app)
+    created = demo.load(current_app, contacts=contacts)
+    if created:
+        click.echo(f"Loaded the demo: {contacts} contacts with consent histories.")
+    else:
+        click.echo("The demo data is already loaded.")
+    click.echo("Demo logins (password for all: %s):" % demo.PASSWORD)
+    for email, role in demo.USERS:
+        click.echo(f"  {email:32} {role}")
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def serve_command(host: str, port: int) -> None:
+    """Serve the admin panel with Flask's server (use gunicorn in production)."""
+    app = create_app()
+    click.echo(f"Consentdesk admin: http://{host}:{port}/admin/")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@cli.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@with_appcontext
+def plugins_command(as_json: bool) -> None:
+    """List every plugin with its version and the hooks it implements."""
+    infos = plugins.plugin_infos(current_app.extensions["consentdesk"].pm)
+    if as_json:
+        click.echo(json.dumps([info.__dict__ for info in infos], indent=2))
+        return
+    for info in infos:
+        origin = f"{info.distribution} {info.version}" if info.distribution else "built in"
+        click.echo(f"{info.name:36} {origin:28} {', '.join(info.hooks)}")
+
+
+@cli.command("report")
+@click.argument("name")
+@with_appcontext
+def report_command(name: str) -> None:
+    """Print a report as CSV."""
+    import csv
+
+    from core.csvsafe import neutralise
+
+    found = plugins.reports(current_app.extensions["consentdesk"].pm).get(name)
+    if found is None:
+        raise click.BadParameter(f"no report named {name!r}", param_hint="NAME")
+    result = found.run(plugins.SessionData(db.session))
+    writer = csv.writer(sys.stdout)
+    writer.writerow(result.columns)
+    writer.writerows([[neutralise(v) for v in row] for row in result.rows])
+
+
+def _register_plugin_commands() -> None:
+    config = settings.from_environment()
+    pm = plugins.make_plugin_manager(
+        load_entrypoints=config.get("LOAD_ENTRYPOINTS", True),
+        only=config["PLUGINS"].split(",") if config.get("PLUGINS") else None,
+    )
+    pm.hook.register_commands(cli=cli)
+
+
+def main() -> None:
+    _register_plugin_commands()
+    cli(prog_name="consentdesk")

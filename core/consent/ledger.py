@@ -1,0 +1,164 @@
+"""Record opt-ins and opt-outs as append-only events and derive the current state from them.
+
+The ``Consent`` rows are a cache of ``fold(events)``: after every event the
+contact's state is recomputed from all of its events, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from core.consent import suppression
+from core.models import Consent, ConsentEvent, Contact, Disclosure, MessageType
+from hooks.types import ConsentSource
+
+OPT_OUT_REASON = "opt_out"
+
+
+class ConsentRefused(ValueError):
+    """The ledger will not record this event; the message says why."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    ip: str | None = None
+    user_agent: str | None = None
+    page_url: str | None = None
+    document_url: str | None = None
+    keyword_text: str | None = None
+
+
+def fold(events: Iterable[ConsentEvent], type_ids: Iterable[int]) -> dict[int, ConsentEvent]:
+    """The event that decides each message type's state, replaying in ``occurred_at`` order.
+
+    An opt-out without a message type covers every type in ``type_ids``.
+    """
+    all_types = list(type_ids)
+    deciding: dict[int, ConsentEvent] = {}
+    for event in sorted(events, key=lambda e: (e.occurred_at, e.id or 0)):
+        targets = [event.message_type_id] if event.message_type_id else all_types
+        for type_id in targets:
+            deciding[type_id] = event
+    return deciding
+
+
+class Ledger:
+    """Write access to consent. Built per request or command with the app's sources and key."""
+
+    def __init__(
+        self, session: Session, sources: Mapping[str, ConsentSource], suppression_key: str
+    ) -> None:
+        self.session = session
+        self.sources = sources
+        self.suppression_key = suppression_key
+
+    def opt_in(
+        self,
+        contact: Contact,
+        message_type: MessageType,
+        *,
+        source: str,
+        disclosure: Disclosure | None,
+        occurred_at: datetime,
+        actor: str,
+        source_detail: str | None = None,
+        evidence: Evidence = Evidence(),
+        campaign_id: int | None = None,
+        flow_id: int | None = None,
+    ) -> ConsentEvent:
+        known = self._source(source)
+        if not known.provable:
+            raise ConsentRefused(f"Source {source!r} cannot prove consent; opt-in refused.")
+        if disclosure is None:
+            raise ConsentRefused("An opt-in needs the disclosure the person saw.")
+        event = self._append(
+            contact, message_type, "opt_in", source, occurred_at, actor, source_detail,
+            evidence, campaign_id, flow_id, disclosure,
+        )
+        suppression.lift(self.session, self.suppression_key, contact.phone, OPT_OUT_REASON)
+        return event
+
+    def opt_out(
+        self,
+        contact: Contact,
+        message_type: MessageType | None,
+        *,
+        source: str,
+        occurred_at: datetime,
+        actor: str,
+        source_detail: str | None = None,
+        evidence: Evidence = Evidence(),
+        campaign_id: int | None = None,
+        flow_id: int | None = None,
+    ) -> ConsentEvent:
+        """Opt out of one message type, or of all of them when ``message_type`` is None."""
+        self._source(source)
+        event = self._append(
+            contact, message_type, "opt_out", source, occurred_at, actor, source_detail,
+            evidence, campaign_id, flow_id, None,
+        )
+        if message_type is None:
+            suppression.suppress(
+                self.session, self.suppression_key, contact.phone, OPT_OUT_REASON, source
+            )
+        return event
+
+    def _source(self, name: str) -> ConsentSource:
+        try:
+            return self.sources[name]
+        except KeyError:
+            raise ConsentRefused(f"Unknown consent source {name!r}.") from None
+
+    def _append(
+        self, contact, message_type, action, source, occurred_at, actor, source_detail,
+        evidence, campaign_id, flow_id, disclosure,
+    ) -> ConsentEvent:
+        if occurred_at.tzinfo is None:
+            raise ConsentRefused("occurred_at must be timezone-aware.")
+        event = ConsentEvent(
+            contact=contact,
+            message_type=message_type,
+            action=action,
+            source=source,
+            source_detail=source_detail,
+            disclosure=disclosure,
+            disclosure_hash=disclosure.content_hash if disclosure else None,
+            ip=evidence.ip,
+            user_agent=evidence.user_agent,
+            page_url=evidence.page_url,
+            document_url=evidence.document_url,
+            keyword_text=evidence.keyword_text,
+            occurred_at=occurred_at,
+            actor=actor,
+            campaign_id=campaign_id,
+            flow_id=flow_id,
+        )
+        self.session.add(event)
+        self.session.flush()
+        derive_state(self.session, contact.id)
+        return event
+
+
+def derive_state(session: Session, contact_id: int) -> None:
+    """Rewrite one contact's ``Consent`` rows from its events."""
+    events = session.scalars(
+        sa.select(ConsentEvent).where(ConsentEvent.contact_id == contact_id)
+    ).all()
+    type_ids = session.scalars(sa.select(MessageType.id)).all()
+    deciding = fold(events, type_ids)
+    current = {
+        row.message_type_id: row
+        for row in session.scalars(sa.select(Consent).where(Consent.contact_id == contact_id))
+    }
+    for type_id, event in deciding.items():
+        row = current.get(type_id) or Consent(contact_id=contact_id, message_type_id=type_id)
+        row.state = "opted_in" if event.action == "opt_in" else "opted_out"
+        row.since = event.occurred_at
+        row.last_event_id = event.id
+        session.add(row)
+    session.flush()

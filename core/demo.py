@@ -1,0 +1,163 @@
+"""Demo data: one brand, its campaign and sender, disclosures, staff logins, contacts with histories.
+
+Deterministic (a fixed random seed) so screenshots and tests see the same data.
+Every consent change goes through the ledger, exactly as real traffic would.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Flask
+
+from core.consent import Evidence, app_ledger
+from core.db import db, utcnow
+from core.models import Brand, Campaign, Contact, Disclosure, MessageType, Sender
+from core.phone import InvalidPhone, to_e164
+from core.security import create_user
+
+PASSWORD = "consentdesk-demo"
+USERS = (
+    ("admin@bloomandbranch.example", "admin"),
+    ("marketing@bloomandbranch.example", "marketing"),
+    ("support@bloomandbranch.example", "support"),
+    ("operations@bloomandbranch.example", "operations"),
+)
+AREA_CODES = ("212", "305", "312", "415", "512", "602", "206", "617", "404", "720")
+FIRST_NAMES = ("Ana", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal")
+LAST_NAMES = ("Garcia", "Nguyen", "Smith", "Okafor", "Kowalski", "Haddad", "Ito", "Silva")
+BROWSERS = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36",
+)
+
+MARKETING_TEXT = (
+    "By submitting this form, you agree to receive recurring automated promotional text "
+    "messages from Bloom & Branch Florists at the number provided. Consent is not a condition "
+    "of purchase. Msg frequency varies. Msg & data rates may apply. Reply HELP for help and "
+    "STOP to cancel. See our Terms https://bloomandbranch.example/terms and Privacy Policy "
+    "https://bloomandbranch.example/privacy."
+)
+TRANSACTIONAL_TEXT = (
+    "I agree to receive order and appointment text messages from Bloom & Branch Florists. "
+    "Msg frequency varies. Msg & data rates may apply. Reply HELP for help and STOP to cancel."
+)
+
+
+def load(app: Flask, contacts: int = 200, seed: int = 7) -> bool:
+    """Load the demo once; return False if it is already there."""
+    session = db.session
+    if session.scalar(sa.select(Brand.id).where(Brand.public_name == "Bloom & Branch")):
+        return False
+    for email, role in USERS:
+        create_user(app, email, PASSWORD, [role])
+    brand, campaign = _brand_and_campaign(session)
+    marketing_disclosure = Disclosure(name="Website marketing opt-in", text=MARKETING_TEXT)
+    transactional_disclosure = Disclosure(name="Checkout order updates", text=TRANSACTIONAL_TEXT)
+    session.add_all([marketing_disclosure, transactional_disclosure])
+    session.flush()
+    types = {t.slug: t for t in session.scalars(sa.select(MessageType))}
+    ledger = app_ledger(app, session)
+    rng = random.Random(seed)
+    now = utcnow()
+    for contact in _contacts(rng, contacts):
+        session.add(contact)
+        session.flush()
+        joined = now - timedelta(days=rng.randint(1, 365), minutes=rng.randint(0, 1440))
+        browser = Evidence(
+            ip=f"203.0.113.{rng.randint(1, 254)}",
+            user_agent=rng.choice(BROWSERS),
+            page_url="https://bloomandbranch.example/checkout",
+        )
+        ledger.opt_in(contact, types["transactional"], source="web_form",
+                      disclosure=transactional_disclosure, occurred_at=joined,
+                      actor="web form", evidence=browser, campaign_id=campaign.id)
+        roll = rng.random()
+        if roll < 0.6:
+            later = joined + timedelta(hours=rng.randint(0, 72))
+            if rng.random() < 0.5:
+                ledger.opt_in(contact, types["marketing"], source="keyword",
+                              disclosure=marketing_disclosure, occurred_at=later,
+                              actor="inbound SMS", source_detail="JOIN",
+                              evidence=Evidence(keyword_text="JOIN"), campaign_id=campaign.id)
+            else:
+                ledger.opt_in(contact, types["marketing"], source="web_form",
+                              disclosure=marketing_disclosure, occurred_at=later,
+                              actor="web form", evidence=browser, campaign_id=campaign.id)
+        if roll < 0.1:
+            ledger.opt_out(contact, None, source="keyword", actor="inbound SMS",
+                           occurred_at=joined + timedelta(days=rng.randint(4, 30)),
+                           source_detail="STOP", evidence=Evidence(keyword_text="STOP"))
+        elif roll < 0.15:
+            ledger.opt_out(contact, types["marketing"], source="admin",
+                           actor="support@bloomandbranch.example",
+                           occurred_at=joined + timedelta(days=rng.randint(4, 30)),
+                           source_detail="phone call: asked for no more promotions")
+    session.commit()
+    return True
+
+
+def _brand_and_campaign(session) -> tuple[Brand, Campaign]:
+    brand = Brand(
+        legal_name="Bloom & Branch Florists LLC",
+        public_name="Bloom & Branch",
+        website="https://bloomandbranch.example",
+        tax_id="12-3456789",
+        address="500 Market St, San Francisco, CA 94105",
+        support_email="help@bloomandbranch.example",
+        support_phone="+14155550100",
+        authorized_contact="Maya Lin, Owner",
+        privacy_policy_url="https://bloomandbranch.example/privacy",
+        terms_url="https://bloomandbranch.example/terms",
+    )
+    campaign = Campaign(
+        brand=brand,
+        name="Bloom & Branch promotions and order updates",
+        use_case="MIXED",
+        description="Order and delivery updates, appointment reminders and seasonal offers.",
+        message_flow=(
+            "Customers opt in on the checkout form at https://bloomandbranch.example/checkout "
+            "(unchecked box with disclosure) or by texting JOIN to the number."
+        ),
+        sample_messages=[
+            "Bloom & Branch: your order #1042 is out for delivery today. Reply STOP to opt out.",
+            "Bloom & Branch: 20% off spring bouquets this weekend. Reply STOP to opt out.",
+        ],
+        opt_in_keywords=["JOIN", "FLOWERS"],
+        opt_out_keywords=["STOP"],
+        help_keywords=["HELP"],
+        help_text="Bloom & Branch: help at help@bloomandbranch.example or +1 415-555-0100. "
+        "Reply STOP to cancel.",
+        opt_in_confirmation="Bloom & Branch: you're subscribed to offers. Up to 4 msgs/mo. "
+        "Msg & data rates may apply. Reply HELP for help, STOP to cancel.",
+        message_frequency="Up to 4 messages per month",
+        status="approved",
+    )
+    session.add_all([brand, campaign, Sender(address="+14155550142", campaign=campaign)])
+    session.flush()
+    return brand, campaign
+
+
+def _contacts(rng: random.Random, count: int):
+    seen: set[str] = set()
+    while len(seen) < count:
+        raw = f"+1{rng.choice(AREA_CODES)}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
+        try:
+            phone = to_e164(raw)
+        except InvalidPhone:
+            continue
+        if phone in seen:
+            continue
+        seen.add(phone)
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        yield Contact(
+            phone=phone,
+            first_name=first,
+            last_name=last,
+            email=f"{first}.{last}{len(seen)}@example.com".lower(),
+            tags=rng.sample(["vip", "wedding", "corporate", "newsletter"], k=rng.randint(0, 2)),
+            attributes={"orders": rng.randint(0, 12)},
+        )

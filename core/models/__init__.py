@@ -1,0 +1,35 @@
+"""Every table of Consentdesk. Import models from here."""
+
+from core.db import Base
+from core.models.auth import AuditLog, Role, User, roles_users
+from core.models.brand import Brand, Campaign, Sender
+from core.models.consent import Consent, ConsentEvent, Disclosure, text_hash
+from core.models.contact import Contact, MessageType, Preference, Segment, Suppression
+from core.models.messaging import Click, Conversion, Flow, Link, Message, WebhookEvent
+
+__all__ = [
+    "AuditLog",
+    "Base",
+    "Brand",
+    "Campaign",
+    "Click",
+    "Consent",
+    "ConsentEvent",
+    "Contact",
+    "Conversion",
+    "Disclosure",
+    "Flow",
+    "Link",
+    "Message",
+    "MessageType",
+    "Preference",
+    "Role",
+    "Segment",
+    "Sender",
+    "Suppression",
+    "User",
+    "WebhookEvent",
+    "roles_users",
+    "text_hash",
+]
+from core.models import append_only  # noqa: E402,F401  (registers the guard)

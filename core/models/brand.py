@@ -1,0 +1,87 @@
+"""Who sends: the brand, its registered campaigns (10DLC use cases) and its senders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, utcnow
+
+CAMPAIGN_STATUSES = ("draft", "submitted", "approved", "rejected", "suspended")
+SENDER_KINDS = ("long_code", "toll_free", "short_code", "alphanumeric")
+
+
+class Brand(Base):
+    __tablename__ = "brand"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    legal_name: Mapped[str] = mapped_column(sa.String(200))
+    public_name: Mapped[str] = mapped_column(sa.String(100))
+    website: Mapped[str | None] = mapped_column(sa.String(300))
+    tax_id: Mapped[str | None] = mapped_column(sa.String(50))
+    address: Mapped[str | None] = mapped_column(sa.Text)
+    support_email: Mapped[str | None] = mapped_column(sa.String(200))
+    support_phone: Mapped[str | None] = mapped_column(sa.String(20))
+    authorized_contact: Mapped[str | None] = mapped_column(sa.String(200))
+    privacy_policy_url: Mapped[str | None] = mapped_column(sa.String(300))
+    terms_url: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    campaigns: Mapped[list[Campaign]] = relationship(back_populates="brand")
+
+    def __str__(self) -> str:
+        return self.public_name
+
+
+class Campaign(Base):
+    __tablename__ = "campaign"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(sa.ForeignKey("brand.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    use_case: Mapped[str] = mapped_column(sa.String(50))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    message_flow: Mapped[str | None] = mapped_column(sa.Text)
+    sample_messages: Mapped[list[str]] = mapped_column(default=list)
+    opt_in_keywords: Mapped[list[str]] = mapped_column(default=list)
+    opt_out_keywords: Mapped[list[str]] = mapped_column(default=list)
+    help_keywords: Mapped[list[str]] = mapped_column(default=list)
+    help_text: Mapped[str | None] = mapped_column(sa.Text)
+    opt_in_confirmation: Mapped[str | None] = mapped_column(sa.Text)
+    message_frequency: Mapped[str | None] = mapped_column(sa.String(100))
+    status: Mapped[str] = mapped_column(sa.String(20), default="draft")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    brand: Mapped[Brand] = relationship(back_populates="campaigns")
+    senders: Mapped[list[Sender]] = relationship(back_populates="campaign")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            sa.column("status").in_(CAMPAIGN_STATUSES), name="status"
+        ),
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Sender(Base):
+    __tablename__ = "sender"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), default="long_code")
+    address: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    provider: Mapped[str] = mapped_column(sa.String(50), default="sandbox")
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    campaign: Mapped[Campaign | None] = relationship(back_populates="senders")
+
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("kind").in_(SENDER_KINDS), name="kind"),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.kind})"

@@ -1,0 +1,97 @@
+"""Who we text: contacts, message types, preferences, suppressions and segments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from core.db import Base, utcnow
+from core.phone import timezone_for, to_e164
+
+
+class MessageType(Base):
+    """A program consent is given for: marketing, transactional, support, ..."""
+
+    __tablename__ = "message_type"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(50), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    requires_opt_in: Mapped[bool] = mapped_column(default=True)
+    quiet_hours_exempt: Mapped[bool] = mapped_column(default=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(Base):
+    __tablename__ = "contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    first_name: Mapped[str | None] = mapped_column(sa.String(100))
+    last_name: Mapped[str | None] = mapped_column(sa.String(100))
+    email: Mapped[str | None] = mapped_column(sa.String(200))
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    consents: Mapped[list[Consent]] = relationship(  # noqa: F821
+        back_populates="contact", viewonly=True
+    )
+
+    @validates("phone")
+    def _normalise_phone(self, _key: str, value: str) -> str:
+        e164 = to_e164(value)
+        if self.timezone is None:
+            self.timezone = timezone_for(e164)
+        return e164
+
+    def __str__(self) -> str:
+        name = " ".join(p for p in (self.first_name, self.last_name) if p)
+        return f"{name} {self.phone}" if name else self.phone
+
+
+class Preference(Base):
+    """What a contact asked for in the preference center, beyond consent itself."""
+
+    __tablename__ = "preference"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contact.id"), unique=True)
+    max_per_week: Mapped[int | None] = mapped_column()
+    language: Mapped[str | None] = mapped_column(sa.String(10))
+    paused_until: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    contact: Mapped[Contact] = relationship()
+
+
+class Suppression(Base):
+    """A number that must never be texted, kept as an HMAC so erasure cannot unblock it."""
+
+    __tablename__ = "suppression"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_hmac: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    reason: Mapped[str] = mapped_column(sa.String(50))
+    source: Mapped[str | None] = mapped_column(sa.String(50))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Segment(Base):
+    __tablename__ = "segment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    definition: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __str__(self) -> str:
+        return self.name

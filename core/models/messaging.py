@@ -1,0 +1,160 @@
+"""What is sent and what comes back: flows, messages, links, clicks, conversions, webhooks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, utcnow
+from core.models.brand import Campaign, Sender
+from core.models.contact import Contact, MessageType, Segment
+
+DIRECTIONS = ("in", "out")
+MESSAGE_STATUSES = (
+    "received",
+    "queued",
+    "blocked",
+    "deferred",
+    "sending",
+    "sent",
+    "delivered",
+    "undelivered",
+    "failed",
+    "dead",
+)
+
+
+class Flow(Base):
+    """A purpose, an audience, a trigger, steps and a success metric."""
+
+    __tablename__ = "flow"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    purpose: Mapped[str | None] = mapped_column(sa.Text)
+    message_type_id: Mapped[int] = mapped_column(sa.ForeignKey("message_type.id"))
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign.id"))
+    trigger: Mapped[str] = mapped_column(sa.String(100))
+    segment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("segment.id"))
+    steps: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
+    success_metric: Mapped[str | None] = mapped_column(sa.String(100))
+    enabled: Mapped[bool] = mapped_column(default=False)
+    starts_at: Mapped[datetime | None] = mapped_column()
+    ends_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    message_type: Mapped[MessageType] = relationship()
+    campaign: Mapped[Campaign | None] = relationship()
+    segment: Mapped[Segment | None] = relationship()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Message(Base):
+    """One text in or out. Outbound rows are the outbox: written before anything is sent."""
+
+    __tablename__ = "message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(sa.String(3))
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact.id"), index=True)
+    phone: Mapped[str] = mapped_column(sa.String(16), index=True)
+    sender_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sender.id"))
+    message_type_id: Mapped[int | None] = mapped_column(sa.ForeignKey("message_type.id"))
+    flow_id: Mapped[int | None] = mapped_column(sa.ForeignKey("flow.id"))
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign.id"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(12))
+    block_reasons: Mapped[list[str]] = mapped_column(default=list)
+    provider: Mapped[str | None] = mapped_column(sa.String(50))
+    provider_message_id: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
+    segments: Mapped[int] = mapped_column(default=1)
+    encoding: Mapped[str] = mapped_column(sa.String(5), default="GSM-7")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    contact: Mapped[Contact | None] = relationship()
+    sender: Mapped[Sender | None] = relationship()
+    message_type: Mapped[MessageType | None] = relationship()
+    flow: Mapped[Flow | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("direction").in_(DIRECTIONS), name="direction"),
+        sa.CheckConstraint(sa.column("status").in_(MESSAGE_STATUSES), name="status"),
+    )
+
+
+class Link(Base):
+    """A branded short link, unique per message and recipient."""
+
+    __tablename__ = "link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    destination: Mapped[str] = mapped_column(sa.String(2000))
+    message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("message.id"))
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact.id"))
+    flow_id: Mapped[int | None] = mapped_column(sa.ForeignKey("flow.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    clicks: Mapped[list[Click]] = relationship(back_populates="link")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Click(Base):
+    __tablename__ = "click"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(sa.ForeignKey("link.id"), index=True)
+    clicked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_agent: Mapped[str | None] = mapped_column(sa.String(500))
+    ip_hash: Mapped[str | None] = mapped_column(sa.String(64))
+
+    link: Mapped[Link] = relationship(back_populates="clicks")
+
+
+class Conversion(Base):
+    """An outcome (order, booking...) attributed to a flow's click or delivered message."""
+
+    __tablename__ = "conversion"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(50))
+    value: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    source: Mapped[str] = mapped_column(sa.String(50))
+    external_id: Mapped[str | None] = mapped_column(sa.String(200))
+    occurred_at: Mapped[datetime] = mapped_column()
+    message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("message.id"))
+    flow_id: Mapped[int | None] = mapped_column(sa.ForeignKey("flow.id"))
+
+    contact: Mapped[Contact | None] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("source", "external_id"),)
+
+
+class WebhookEvent(Base):
+    """A raw inbound webhook, stored before it is processed so nothing is lost."""
+
+    __tablename__ = "webhook_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(sa.String(50))
+    endpoint: Mapped[str] = mapped_column(sa.String(200))
+    idempotency_key: Mapped[str] = mapped_column(sa.String(200))
+    headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    body: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(20), default="received")
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (sa.UniqueConstraint("source", "idempotency_key"),)

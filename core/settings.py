@@ -1,0 +1,84 @@
+"""Settings: environment variables over embedded defaults; secrets generated on first run.
+
+Every variable is listed in ``ENVIRONMENT`` and in the README table (a test checks both agree).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+# name: (config key, description)
+ENVIRONMENT: dict[str, tuple[str, str]] = {
+    "CONSENTDESK_INSTANCE_PATH": (
+        "INSTANCE_PATH",
+        "Folder for the SQLite database and generated secrets (default: `./instance`).",
+    ),
+    "CONSENTDESK_DATABASE_URL": (
+        "DATABASE_URL",
+        "SQLAlchemy URL (default: SQLite file `consentdesk.db` in the instance folder; "
+        "PostgreSQL: `postgresql+psycopg://user@host/db`).",
+    ),
+    "CONSENTDESK_SECRET_KEY": (
+        "SECRET_KEY",
+        "Flask session and CSRF key (default: generated into `instance/secrets.json`).",
+    ),
+    "CONSENTDESK_PASSWORD_SALT": (
+        "SECURITY_PASSWORD_SALT",
+        "Flask-Security salt for tokens (default: generated into `instance/secrets.json`).",
+    ),
+    "CONSENTDESK_SUPPRESSION_KEY": (
+        "SUPPRESSION_KEY",
+        "HMAC key for the suppression list (default: generated into `instance/secrets.json`). "
+        "Back it up: without it, suppressed numbers cannot be matched.",
+    ),
+    "CONSENTDESK_PLUGINS": (
+        "PLUGINS",
+        "Comma-separated entry-point names: load only these installed plugins (default: all).",
+    ),
+    "CONSENTDESK_LOAD_ENTRYPOINTS": (
+        "LOAD_ENTRYPOINTS",
+        "`0` to load no installed plugins, only the built-in ones (default: `1`).",
+    ),
+    "CONSENTDESK_TRACE_HOOKS": (
+        "TRACE_HOOKS",
+        "`1` to print every hook call and its result to stderr (default: `0`).",
+    ),
+}
+
+GENERATED_SECRETS = ("SECRET_KEY", "SECURITY_PASSWORD_SALT", "SUPPRESSION_KEY")
+FLAGS = ("LOAD_ENTRYPOINTS", "TRACE_HOOKS")
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """The config keys set by environment variables, flags turned into booleans."""
+    environ = dict(os.environ if environ is None else environ)
+    config: dict[str, Any] = {}
+    for variable, (key, _doc) in ENVIRONMENT.items():
+        if variable in environ:
+            value: Any = environ[variable]
+            if key in FLAGS:
+                value = value.strip().lower() not in ("0", "false", "no", "")
+            config[key] = value
+    return config
+
+
+def load_or_create_secrets(instance_path: Path) -> dict[str, str]:
+    """Read ``secrets.json`` from the instance folder, creating it (mode 0600) if missing."""
+    path = instance_path / "secrets.json"
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    missing = [key for key in GENERATED_SECRETS if key not in stored]
+    if missing:
+        stored.update({key: secrets.token_urlsafe(48) for key in missing})
+        instance_path.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            json.dump(stored, handle, indent=2)
+    return stored
+
+
+def sqlite_url(instance_path: Path) -> str:
+    return f"sqlite:///{instance_path / 'consentdesk.db'}"

@@ -1,0 +1,36 @@
+"""Bring a database up to date: migrate, then add the records the code declares."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+
+from core import migrate, plugins
+from core.db import db
+from core.models import MessageType
+from core.security import sync_roles
+
+
+def upgrade_and_sync(app: Flask) -> None:
+    migrate.upgrade(db.engine)
+    sync_message_types(app)
+    sync_roles(db.session)
+    db.session.commit()
+
+
+def sync_message_types(app: Flask) -> None:
+    """Add message types declared by plugins that the table lacks; never overwrite a row."""
+    existing = set(db.session.scalars(sa.select(MessageType.slug)))
+    for spec in plugins.message_type_specs(app.extensions["consentdesk"].pm):
+        if spec.slug not in existing:
+            existing.add(spec.slug)
+            db.session.add(
+                MessageType(
+                    slug=spec.slug,
+                    name=spec.name,
+                    description=spec.description,
+                    requires_opt_in=spec.requires_opt_in,
+                    quiet_hours_exempt=spec.quiet_hours_exempt,
+                )
+            )
+    db.session.flush()

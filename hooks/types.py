@@ -1,0 +1,90 @@
+"""The few public types a plugin may build or receive.
+
+These are plain data classes: the core turns them into admin pages, report
+screens, consent-source checks and message-type rows. Plugins never import
+from ``core``; everything they need arrives as one of these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class ReadOnlyData(Protocol):
+    """What a report or admin page gets to read the database with."""
+
+    def rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
+        """Run one SELECT with named ``:params`` and return its rows as dicts."""
+        ...
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """A table: column names and rows of plain values (str, int, float, dates)."""
+
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+
+
+@dataclass(frozen=True)
+class Report:
+    """A named report shown on the admin Reports page and by ``consentdesk report``.
+
+    ``run`` receives a :class:`ReadOnlyData` and returns a :class:`ReportResult`.
+    """
+
+    name: str
+    title: str
+    run: Callable[[ReadOnlyData], ReportResult]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class AdminPage:
+    """An extra page in the admin panel, behind the same login and roles.
+
+    ``render`` receives a :class:`ReadOnlyData` and returns an HTML fragment
+    (escape what you interpolate); the core wraps it in the admin layout.
+    ``permission`` names the permission a user needs to see it.
+    """
+
+    name: str
+    endpoint: str
+    render: Callable[[ReadOnlyData], str]
+    category: str | None = None
+    permission: str = "reports:read"
+
+
+@dataclass(frozen=True)
+class ConsentSource:
+    """A way a person can give or withdraw consent.
+
+    ``provable`` is False for sources that cannot prove consent (a bought list,
+    "partners"): the ledger refuses an opt-in from them. ``evidence`` names the
+    evidence fields a record from this source is expected to carry.
+    """
+
+    name: str
+    label: str
+    provable: bool = True
+    evidence: Sequence[str] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class MessageTypeSpec:
+    """A kind of message (a program) that consent is given for.
+
+    ``requires_opt_in``: a send of this type needs a current opt-in for it.
+    ``quiet_hours_exempt``: quiet-hour rules do not hold it back.
+    """
+
+    slug: str
+    name: str
+    description: str = ""
+    requires_opt_in: bool = True
+    quiet_hours_exempt: bool = False
+
+
+Settings = Mapping[str, Any]
