@@ -9,19 +9,29 @@ from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.contrib.sqla.form import AdminModelConverter
-from flask_admin.form import SecureForm
+from flask_wtf import FlaskForm
 from flask_admin.model import filters
 from flask_admin.model.form import converts
 from flask_security import current_user
 
 from core import audit
 from core.csvsafe import neutralise
+from core.db import db
 
 WRITE_VIEWS = frozenset({"create_view", "edit_view", "delete_view", "ajax_update"})
 
 
 def permitted(permission: str) -> bool:
     return bool(current_user.is_authenticated and current_user.has_permission(permission))
+
+
+class AdminForm(FlaskForm):
+    """Flask-WTF's CSRF (the same as the login form's) plus the ``_obj`` Flask-Admin's
+    uniqueness validator compares against on edit."""
+
+    def __init__(self, formdata: Any = None, obj: Any = None, **kwargs: Any) -> None:
+        self._obj = obj
+        super().__init__(formdata=formdata, obj=obj, **kwargs)
 
 
 class ModelConverter(AdminModelConverter):
@@ -71,13 +81,18 @@ class SecureModelView(SecureMixin, ModelView):
     writable = True
     action_permissions: dict[str, str] = {}
 
-    form_base_class = SecureForm
+    form_base_class = AdminForm
     model_form_converter = ModelConverter
     filter_converter = DateFilterConverter()
     can_view_details = True
     can_export = True
     can_set_page_size = True
     page_size = 50
+
+    @property
+    def db_session(self) -> Any:
+        """The request's SQLAlchemy session (``self.session`` is the extension object)."""
+        return db.session
 
     def _can_write(self) -> bool:
         return self.writable and permitted(f"{self.area}:write")
@@ -112,16 +127,16 @@ class SecureModelView(SecureMixin, ModelView):
     # Audit: written in the same transaction as the change.
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         if is_created:
-            self.session.flush()
-            audit.record(self.session, current_user.email, "create", model,
+            self.db_session.flush()
+            audit.record(self.db_session, current_user.email, "create", model,
                          after=audit.snapshot(model))
             return
         before, after = audit.changes(model)
         if before or after:
-            audit.record(self.session, current_user.email, "update", model, before, after)
+            audit.record(self.db_session, current_user.email, "update", model, before, after)
 
     def on_model_delete(self, model: Any) -> None:
-        audit.record(self.session, current_user.email, "delete", model,
+        audit.record(self.db_session, current_user.email, "delete", model,
                      before=audit.snapshot(model))
 
     def get_export_value(self, model: Any, name: Any) -> Any:

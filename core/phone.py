@@ -15,7 +15,8 @@ class InvalidPhone(ValueError):
 def to_e164(raw: str, region: str = DEFAULT_REGION) -> str:
     """Return ``raw`` as E.164 (``+14155552671``) or raise :class:`InvalidPhone`.
 
-    National formats are read in ``region``; a leading ``+`` or ``00`` is international.
+    National formats are read in ``region``; ``+`` (or that region's exit code, 011 in the US)
+    starts an international number.
     """
     text = (raw or "").strip()
     if not text:

@@ -64,7 +64,7 @@ class DisclosureView(SecureModelView):
 
     def _is_cited(self, disclosure_id: int) -> bool:
         query = sa.select(ConsentEvent.id).where(ConsentEvent.disclosure_id == disclosure_id)
-        return self.session.scalar(query.limit(1)) is not None
+        return self.db_session.scalar(query.limit(1)) is not None
 
 
 class MessageTypeView(SecureModelView):

@@ -6,7 +6,7 @@ from flask import current_app, flash
 from flask_admin.actions import action
 from flask_security import current_user
 
-from admin.base import SecureModelView
+from admin.base import ReadOnlyModelView, SecureModelView
 from admin.formatters import as_json, short_hash
 from admin.validators import e164_phone
 from core.consent import app_ledger
@@ -32,8 +32,8 @@ class ContactView(SecureModelView):
         "Record that the selected contacts asked to stop all messages?",
     )
     def record_opt_out(self, ids: list[str]) -> None:
-        ledger = app_ledger(current_app, self.session)
-        contacts = self.session.query(Contact).filter(Contact.id.in_(ids)).all()
+        ledger = app_ledger(current_app, self.db_session)
+        contacts = self.db_session.query(Contact).filter(Contact.id.in_(ids)).all()
         for contact in contacts:
             ledger.opt_out(
                 contact,
@@ -43,7 +43,7 @@ class ContactView(SecureModelView):
                 actor=current_user.email,
                 source_detail="admin panel",
             )
-        self.session.commit()
+        self.db_session.commit()
         flash(f"Recorded an opt-out for {len(contacts)} contact(s).", "success")
 
 
@@ -54,7 +54,9 @@ class PreferenceView(SecureModelView):
     form_excluded_columns = ("updated_at",)
 
 
-class SuppressionView(SecureModelView):
+class SuppressionView(ReadOnlyModelView):
+    """Written only by the ledger: lifting a suppression needs a new, proven opt-in."""
+
     area = "suppressions"
     column_list = ("phone_hmac", "reason", "source", "created_at")
     column_filters = ("reason", "source", "created_at")

@@ -48,9 +48,16 @@ class Contact(Base):
     @validates("phone")
     def _normalise_phone(self, _key: str, value: str) -> str:
         e164 = to_e164(value)
-        if self.timezone is None:
+        if not self.timezone:
             self.timezone = timezone_for(e164)
         return e164
+
+    @validates("timezone")
+    def _default_timezone(self, _key: str, value: str | None) -> str | None:
+        """An empty time zone falls back to the one the number belongs to."""
+        if not value and self.phone:
+            return timezone_for(self.phone)
+        return value or None
 
     def __str__(self) -> str:
         name = " ".join(p for p in (self.first_name, self.last_name) if p)
