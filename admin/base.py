@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, redirect, request, url_for
+import sqlalchemy as sa
 from flask_admin import BaseView
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.contrib.sqla.form import AdminModelConverter
@@ -138,6 +141,23 @@ class SecureModelView(SecureMixin, ModelView):
     def on_model_delete(self, model: Any) -> None:
         audit.record(self.db_session, current_user.email, "delete", model,
                      before=audit.snapshot(model))
+
+    def typed_ids(self, ids: Any) -> list[Any]:
+        """Row ids from a form, converted to the primary key's type (PostgreSQL will not
+        compare an integer column with text); ids that do not convert are dropped."""
+        python_type = sa.inspect(self.model).primary_key[0].type.python_type
+        typed = []
+        for value in ids:
+            try:
+                typed.append(python_type(value))
+            except (TypeError, ValueError):
+                continue
+        return typed
+
+    @action("delete", lazy_gettext("Delete"),
+            lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids: Any) -> None:
+        return super().action_delete(self.typed_ids(ids))
 
     def get_export_value(self, model: Any, name: Any) -> Any:
         return neutralise(super().get_export_value(model, name))

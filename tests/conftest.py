@@ -131,9 +131,21 @@ def client(app):
     return app.test_client()
 
 
+class ConsentdeskRunner:
+    """Flask's CLI runner pointed at the ``consentdesk`` group and the test app."""
+
+    def __init__(self, app):
+        self._runner = app.test_cli_runner()
+
+    def invoke(self, args):
+        from core.cli import cli
+
+        return self._runner.invoke(cli, args=args)
+
+
 @pytest.fixture
 def runner(app):
-    return app.test_cli_runner()
+    return ConsentdeskRunner(app)
 
 
 @pytest.fixture

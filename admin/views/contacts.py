@@ -33,7 +33,7 @@ class ContactView(SecureModelView):
     )
     def record_opt_out(self, ids: list[str]) -> None:
         ledger = app_ledger(current_app, self.db_session)
-        contacts = self.db_session.query(Contact).filter(Contact.id.in_(ids)).all()
+        contacts = self.db_session.query(Contact).filter(Contact.id.in_(self.typed_ids(ids))).all()
         for contact in contacts:
             ledger.opt_out(
                 contact,

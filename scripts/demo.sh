@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# From a fresh clone to the admin panel at http://127.0.0.1:5000 full of demo data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install.sh postgres,queue,serve
+.venv/bin/consentdesk demo
+exec .venv/bin/consentdesk serve --host 127.0.0.1 --port "${PORT:-5000}"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite: core on SQLite, every plugin distribution, and core on PostgreSQL
+# when CONSENTDESK_TEST_POSTGRES_URL is set. Installs what it needs first.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/install.sh dev,postgres,queue || exit 1
+failed=()
+suites=0
+
+echo "== core on SQLite"
+suites=$((suites + 1))
+env -u CONSENTDESK_TEST_POSTGRES_URL .venv/bin/python -m pytest "$@" || failed+=("core on SQLite")
+
+for plugin in plugins/*/; do
+  echo "== plugin $(basename "$plugin")"
+  suites=$((suites + 1))
+  (cd "$plugin" && ../../.venv/bin/python -m pytest "$@") || failed+=("plugin $(basename "$plugin")")
+done
+
+if [ -n "${CONSENTDESK_TEST_POSTGRES_URL:-}" ]; then
+  echo "== core on PostgreSQL"
+  suites=$((suites + 1))
+  .venv/bin/python -m pytest "$@" || failed+=("core on PostgreSQL")
+fi
+
+[ ${#failed[@]} -gt 0 ] && printf 'FAILED: %s\n' "${failed[@]}"
+echo "suites: $((suites - ${#failed[@]})) passed, ${#failed[@]} failed"
+[ ${#failed[@]} -eq 0 ]

@@ -1,0 +1,82 @@
+"""The consentdesk command line."""
+
+import json
+
+import sqlalchemy as sa
+
+from core.db import db
+from core.models import Brand, ConsentEvent, Consent, Contact, User
+
+
+def test_db_upgrade_is_repeatable(runner):
+    first = runner.invoke(args=["db", "upgrade"])
+    second = runner.invoke(args=["db", "upgrade"])
+    assert first.exit_code == second.exit_code == 0
+    assert "is up to date" in second.output
+
+
+def test_create_user_hashes_the_password(app, runner):
+    result = runner.invoke(args=["create-user", "owner@bloomandbranch.example", "--role", "admin",
+                                 "--password", "a long enough secret"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalars(sa.select(User)).one()
+        assert user.password.startswith("$argon2")
+        assert [r.name for r in user.roles] == ["admin"]
+
+
+def test_create_user_refuses_an_unknown_role(runner):
+    result = runner.invoke(args=["create-user", "x@bloomandbranch.example", "--role", "boss",
+                                 "--password", "a long enough secret"])
+    assert result.exit_code != 0
+    assert "Unknown role" in result.output
+
+
+def test_create_user_refuses_a_short_password(runner):
+    result = runner.invoke(args=["create-user", "x@bloomandbranch.example", "--password", "short"])
+    assert result.exit_code != 0
+    assert "12 characters" in result.output
+
+
+def test_demo_loads_contacts_with_consent_histories_once(app, runner):
+    first = runner.invoke(args=["demo", "--contacts", "40"])
+    assert first.exit_code == 0, first.output
+    assert "admin@bloomandbranch.example" in first.output
+    second = runner.invoke(args=["demo", "--contacts", "40"])
+    assert "already loaded" in second.output
+    with app.app_context():
+        count = lambda model: db.session.scalar(sa.select(sa.func.count()).select_from(model))  # noqa: E731
+        assert count(Brand) == 1
+        assert count(Contact) == 40
+        assert count(ConsentEvent) >= 40
+        states = set(db.session.scalars(sa.select(Consent.state)))
+        assert states == {"opted_in", "opted_out"}
+
+
+def test_demo_login_works(app, runner):
+    runner.invoke(args=["demo", "--contacts", "5"])
+    client = app.test_client()
+    response = client.post("/login", data={"email": "admin@bloomandbranch.example",
+                                           "password": "consentdesk-demo"})
+    assert response.status_code == 302
+    assert client.get("/admin/contact/").status_code == 200
+
+
+def test_plugins_lists_built_ins_as_json(runner):
+    result = runner.invoke(args=["plugins", "--json"])
+    assert result.exit_code == 0
+    names = {p["name"] for p in json.loads(result.output)}
+    assert {"core.builtin.reports", "core.builtin.consent_sources"} <= names
+
+
+def test_report_prints_csv(runner):
+    runner.invoke(args=["demo", "--contacts", "10"])
+    result = runner.invoke(args=["report", "consent-by-type"])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0] == "message_type,opted_in,opted_out"
+
+
+def test_report_unknown_name_is_a_clear_error(runner):
+    result = runner.invoke(args=["report", "nope"])
+    assert result.exit_code != 0
+    assert "no report named 'nope'" in result.output
