@@ -69,7 +69,7 @@ def demo_command(contacts: int) -> None:
         click.echo("The demo data is already loaded.")
     click.echo("Demo logins (password for all: %s):" % demo.PASSWORD)
     for email, role in demo.USERS:
-        click.echo(f"  {email:32} {role}")
+        click.echo(f"  {email:36} {role}")
 
 
 @cli.command("serve")
@@ -77,9 +77,11 @@ def demo_command(contacts: int) -> None:
 @click.option("--port", default=5000, show_default=True)
 def serve_command(host: str, port: int) -> None:
     """Serve the admin panel with Flask's server (use gunicorn in production)."""
+    from werkzeug.serving import run_simple
+
     app = create_app()
     click.echo(f"Consentdesk admin: http://{host}:{port}/admin/")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    run_simple(host, port, app, threaded=True)
 
 
 @cli.command("plugins")
