@@ -11,6 +11,7 @@ from flask import Flask, redirect, url_for
 
 from core import plugins, settings
 from core.db import configure_engine, db
+from core.ratelimit import init_rate_limits
 from core.security import init_security
 from hooks import ConsentSource
 
@@ -58,8 +59,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.extensions["consentdesk"] = Consentdesk(pm=pm, consent_sources=plugins.consent_sources(pm))
 
-    # Login, roles and tokens.
+    # Login, roles and tokens; failed logins are rate-limited.
     init_security(app)
+    init_rate_limits(app)
 
     # Blueprints.
     app.add_url_rule("/", "home", lambda: redirect(url_for("admin.index")))

@@ -35,6 +35,11 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "HMAC key for the suppression list (default: generated into `instance/secrets.json`). "
         "Back it up: without it, suppressed numbers cannot be matched.",
     ),
+    "CONSENTDESK_RATELIMIT_STORAGE_URI": (
+        "RATELIMIT_STORAGE_URI",
+        "Where login rate-limit counters live (default: `memory://`; several processes: "
+        "`redis://127.0.0.1:6379`).",
+    ),
     "CONSENTDESK_PLUGINS": (
         "PLUGINS",
         "Comma-separated entry-point names: load only these installed plugins (default: all).",

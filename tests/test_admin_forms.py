@@ -164,3 +164,22 @@ def test_csv_export_neutralises_formulas_and_keeps_e164(client, login, session):
     assert rows[0]["First Name"] == "'=HYPERLINK(\"http://evil\")"
     assert rows[0]["Last Name"] == "'@SUM(A1)"
     assert rows[0]["Email"] == "'-2+3@example.com"
+
+
+def test_repeated_failed_logins_are_locked_out(app, client):
+    from core.security import create_user
+
+    with app.app_context():
+        create_user(app, "support@bloomandbranch.example", PASSWORD, ["support"])
+    statuses = [
+        client.post("/login", data={"email": "Support@bloomandbranch.example",
+                                    "password": f"guess {n}"}).status_code
+        for n in range(6)
+    ]
+    assert statuses == [200] * 5 + [429]
+    right_password = client.post("/login", data={"email": "support@bloomandbranch.example",
+                                                 "password": PASSWORD})
+    assert right_password.status_code == 429
+    other_account = client.post("/login", data={"email": "admin@bloomandbranch.example",
+                                                "password": "guess"})
+    assert other_account.status_code == 200
