@@ -35,6 +35,97 @@ def db_upgrade() -> None:
     click.echo(f"Database at {db.engine.url.render_as_string(hide_password=True)} is up to date.")
 
 
+@cli.group("consent")
+def consent_group() -> None:
+    """The consent ledger: verify, rebuild, proof."""
+
+
+@consent_group.command("verify")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def consent_verify(as_json: bool) -> None:
+    """Walk the hash chain and name the first broken link; exit 1 if there is one."""
+    from core.consent import chain
+
+    result = chain.verify(db.session)
+    if as_json:
+        click.echo(json.dumps(result.as_dict()))
+    elif result.ok:
+        click.echo(f"OK: {result.events} events, chain intact ({result.erased} erased).")
+    else:
+        click.echo(f"BROKEN at event #{result.broken_seq}: {result.reason}")
+    sys.exit(0 if result.ok else 1)
+
+
+@consent_group.command("rebuild")
+@click.option("--dry-run", is_flag=True, help="Report drift without fixing it.")
+@with_appcontext
+def consent_rebuild(dry_run: bool) -> None:
+    """Recompute every current consent state from the events and report any drift."""
+    from core.consent.maintenance import rebuild
+
+    drift = rebuild(db.session, fix=not dry_run)
+    for line in drift.differences:
+        click.echo(line)
+    db.session.commit() if not dry_run else db.session.rollback()
+    verb = "found" if dry_run else "fixed"
+    click.echo(f"{drift.checked_contacts} contacts checked, {len(drift.differences)} drift(s) {verb}.")
+
+
+@consent_group.command("proof")
+@click.argument("phone")
+@click.option("--format", "fmt", type=click.Choice(["html", "json"]), default="html",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to a file.")
+@with_appcontext
+def consent_proof(phone: str, fmt: str, output: str | None) -> None:
+    """The proof-of-consent document for one number (HTML or JSON)."""
+    from core.consent import proof
+    from core.phone import InvalidPhone, to_e164
+
+    try:
+        e164 = to_e164(phone)
+        document = proof.build(db.session, e164, current_app.config["SUPPRESSION_KEY"])
+    except (InvalidPhone, proof.UnknownNumber) as error:
+        raise click.BadParameter(str(error), param_hint="PHONE") from None
+    text = proof.render_html(document) if fmt == "html" else json.dumps(document, indent=2)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        click.echo(f"Wrote {output}")
+    else:
+        click.echo(text)
+
+
+@cli.group("contact")
+def contact_group() -> None:
+    """Contacts."""
+
+
+@contact_group.command("erase")
+@click.argument("phone")
+@click.option("--actor", default="cli", show_default=True, help="Who asked, for the audit log.")
+@with_appcontext
+def contact_erase(phone: str, actor: str) -> None:
+    """Erase a person's personal data; their events and suppression stay."""
+    import sqlalchemy as sa
+
+    from core.consent.maintenance import erase_contact
+    from core.models import Contact
+    from core.phone import InvalidPhone, to_e164
+
+    try:
+        e164 = to_e164(phone)
+    except InvalidPhone as error:
+        raise click.BadParameter(str(error), param_hint="PHONE") from None
+    contact = db.session.scalars(sa.select(Contact).where(Contact.phone == e164)).one_or_none()
+    if contact is None:
+        raise click.BadParameter(f"no contact has the number {e164}", param_hint="PHONE")
+    erase_contact(db.session, contact, actor)
+    db.session.commit()
+    click.echo(f"Erased the personal data of contact {contact.id}; its events and suppression stay.")
+
+
 @cli.command("create-user")
 @click.argument("email")
 @click.option("--role", "roles", multiple=True, default=["admin"], show_default=True,

@@ -62,6 +62,8 @@ db = SQLAlchemy()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see below).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -69,7 +71,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin_immediate(connection: sa.Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def configure_engine(engine: sa.Engine) -> None:
-    """Turn on foreign keys and WAL for SQLite; PostgreSQL needs nothing."""
+    """SQLite: foreign keys, WAL, and every transaction ``BEGIN IMMEDIATE``.
+
+    IMMEDIATE takes the write lock when a transaction starts, so two writers queue up
+    (``busy_timeout``) instead of one failing on a stale snapshot; this is what keeps the
+    consent chain linear on SQLite. PostgreSQL needs nothing here (the ledger locks a row).
+    """
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "begin", _begin_immediate)

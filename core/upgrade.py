@@ -7,15 +7,24 @@ from flask import Flask
 
 from core import migrate, plugins
 from core.db import db
-from core.models import MessageType
+from core.consent import chain
+from core.models import ConsentChainHead, MessageType
 from core.security import sync_roles
 
 
 def upgrade_and_sync(app: Flask) -> None:
     migrate.upgrade(db.engine)
+    ensure_chain_head()
     sync_message_types(app)
     sync_roles(db.session)
     db.session.commit()
+
+
+def ensure_chain_head() -> None:
+    """The consent chain's head row (the migration adds it; an emptied database needs it back)."""
+    if db.session.get(ConsentChainHead, chain.HEAD_ID) is None:
+        db.session.add(ConsentChainHead(id=chain.HEAD_ID, seq=0, hash=chain.GENESIS))
+        db.session.flush()
 
 
 def sync_message_types(app: Flask) -> None:

@@ -167,3 +167,8 @@ def login(app, client):
         return email
 
     return sign_in
+
+
+# SQLite runs every transaction as BEGIN IMMEDIATE (core.db), so a test must not leave its
+# own session inside a transaction while the test client makes a request: commit first,
+# and read attributes before committing (a refresh after commit starts a new transaction).

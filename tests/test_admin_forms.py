@@ -61,8 +61,8 @@ def test_a_cited_disclosure_cannot_be_edited(client, login, session):
     disclosure = Disclosure(name="Checkout", text="Original text. Reply STOP to cancel.")
     session.add(disclosure)
     session.flush()
-    _cite(session, disclosure)
     original_hash = disclosure.content_hash
+    _cite(session, disclosure)
     login("marketing")
     response = client.post(
         "/admin/disclosure/edit/?id=1",

@@ -15,6 +15,7 @@ from core.models import ConsentEvent, Contact
 class ConsentEventView(ReadOnlyModelView):
     area = "consent"
     column_list = (
+        "seq",
         "occurred_at",
         "contact",
         "action",
@@ -28,7 +29,14 @@ class ConsentEventView(ReadOnlyModelView):
     column_searchable_list = (Contact.phone, "source_detail", "actor")
     column_filters = ("action", "source", "occurred_at", "recorded_at", Contact.phone)
     column_default_sort = ("occurred_at", True)
-    column_formatters = {"disclosure_hash": short_hash, "user_agent": truncated}
+    column_details_list = (
+        "seq", "occurred_at", "recorded_at", "contact", "action", "message_type", "source",
+        "source_detail", "disclosure", "disclosure_hash", "page_url", "document_url", "actor",
+        "campaign_id", "flow_id", "provider_message_id", "evidence.ip", "evidence.user_agent",
+        "evidence.keyword_text", "evidence.erased_at", "personal_hash", "prev_hash", "hash",
+    )
+    column_formatters = {"disclosure_hash": short_hash, "prev_hash": short_hash,
+                         "hash": short_hash, "personal_hash": short_hash}
 
 
 class ConsentView(ReadOnlyModelView):

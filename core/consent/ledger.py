@@ -1,7 +1,7 @@
-"""Record opt-ins and opt-outs as append-only events and derive the current state from them.
+"""Record opt-ins and opt-outs as append-only, hash-chained events; derive state from them.
 
-The ``Consent`` rows are a cache of ``fold(events)``: after every event the
-contact's state is recomputed from all of its events, in the same transaction.
+The ``Consent`` rows are a cache of ``fold(events)``: after every event the contact's
+state is recomputed from all of its events, in the same transaction.
 """
 
 from __future__ import annotations
@@ -13,8 +13,16 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from core.consent import suppression
-from core.models import Consent, ConsentEvent, Contact, Disclosure, MessageType
+from core.consent import chain, suppression
+from core.db import utcnow
+from core.models import (
+    Consent,
+    ConsentEvent,
+    ConsentEvidence,
+    Contact,
+    Disclosure,
+    MessageType,
+)
 from hooks.types import ConsentSource
 
 OPT_OUT_REASON = "opt_out"
@@ -31,16 +39,18 @@ class Evidence:
     page_url: str | None = None
     document_url: str | None = None
     keyword_text: str | None = None
+    provider_message_id: str | None = None
 
 
 def fold(events: Iterable[ConsentEvent], type_ids: Iterable[int]) -> dict[int, ConsentEvent]:
     """The event that decides each message type's state, replaying in ``occurred_at`` order.
 
-    An opt-out without a message type covers every type in ``type_ids``.
+    An opt-out without a message type covers every type in ``type_ids``. Ties go to the
+    event recorded later (higher ``seq``).
     """
     all_types = list(type_ids)
     deciding: dict[int, ConsentEvent] = {}
-    for event in sorted(events, key=lambda e: (e.occurred_at, e.id or 0)):
+    for event in sorted(events, key=lambda e: (e.occurred_at, e.seq or 0)):
         targets = [event.message_type_id] if event.message_type_id else all_types
         for type_id in targets:
             deciding[type_id] = event
@@ -76,11 +86,14 @@ class Ledger:
             raise ConsentRefused(f"Source {source!r} cannot prove consent; opt-in refused.")
         if disclosure is None:
             raise ConsentRefused("An opt-in needs the disclosure the person saw.")
+        if message_type is None:
+            raise ConsentRefused("An opt-in is for one message type.")
         event = self._append(
             contact, message_type, "opt_in", source, occurred_at, actor, source_detail,
             evidence, campaign_id, flow_id, disclosure,
         )
-        suppression.lift(self.session, self.suppression_key, contact.phone, OPT_OUT_REASON)
+        suppression.lift(self.session, self.suppression_key, contact.phone, OPT_OUT_REASON,
+                         event.occurred_at)
         return event
 
     def opt_out(
@@ -103,9 +116,8 @@ class Ledger:
             evidence, campaign_id, flow_id, None,
         )
         if message_type is None:
-            suppression.suppress(
-                self.session, self.suppression_key, contact.phone, OPT_OUT_REASON, source
-            )
+            suppression.suppress(self.session, self.suppression_key, contact.phone,
+                                 OPT_OUT_REASON, source, event.occurred_at)
         return event
 
     def _source(self, name: str) -> ConsentSource:
@@ -120,24 +132,39 @@ class Ledger:
     ) -> ConsentEvent:
         if occurred_at.tzinfo is None:
             raise ConsentRefused("occurred_at must be timezone-aware.")
+        if contact.erased_at is not None or not contact.phone:
+            raise ConsentRefused("This contact's personal data was erased.")
+        if contact.id is None:
+            self.session.flush()
         event = ConsentEvent(
-            contact=contact,
-            message_type=message_type,
+            contact_id=contact.id,
+            message_type_id=message_type.id if message_type else None,
             action=action,
             source=source,
             source_detail=source_detail,
-            disclosure=disclosure,
+            disclosure_id=disclosure.id if disclosure else None,
             disclosure_hash=disclosure.content_hash if disclosure else None,
-            ip=evidence.ip,
-            user_agent=evidence.user_agent,
             page_url=evidence.page_url,
             document_url=evidence.document_url,
-            keyword_text=evidence.keyword_text,
             occurred_at=occurred_at,
+            recorded_at=utcnow(),
             actor=actor,
             campaign_id=campaign_id,
             flow_id=flow_id,
+            provider_message_id=evidence.provider_message_id,
         )
+        personal = ConsentEvidence(
+            nonce=chain.new_nonce(),
+            phone=contact.phone,
+            first_name=contact.first_name,
+            last_name=contact.last_name,
+            email=contact.email,
+            ip=evidence.ip,
+            user_agent=evidence.user_agent,
+            keyword_text=evidence.keyword_text,
+        )
+        chain.link(chain.lock_head(self.session), event, personal)
+        event.evidence = personal
         self.session.add(event)
         self.session.flush()
         derive_state(self.session, contact.id)

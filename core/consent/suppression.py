@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -15,20 +16,31 @@ def phone_hmac(key: str, e164: str) -> str:
     return hmac.new(key.encode(), e164.encode(), hashlib.sha256).hexdigest()
 
 
+def find(session: Session, key: str, e164: str) -> Suppression | None:
+    query = sa.select(Suppression).where(Suppression.phone_hmac == phone_hmac(key, e164))
+    return session.scalars(query).one_or_none()
+
+
 def is_suppressed(session: Session, key: str, e164: str) -> bool:
-    query = sa.select(Suppression.id).where(Suppression.phone_hmac == phone_hmac(key, e164))
-    return session.scalar(query) is not None
+    return find(session, key, e164) is not None
 
 
-def suppress(session: Session, key: str, e164: str, reason: str, source: str) -> None:
-    if not is_suppressed(session, key, e164):
-        session.add(Suppression(phone_hmac=phone_hmac(key, e164), reason=reason, source=source))
+def suppress(session: Session, key: str, e164: str, reason: str, source: str,
+             since: datetime) -> None:
+    """Suppress the number from ``since`` (kept at the latest opt-out if already suppressed)."""
+    existing = find(session, key, e164)
+    if existing is None:
+        session.add(Suppression(phone_hmac=phone_hmac(key, e164), reason=reason, source=source,
+                                since=since))
+    elif existing.since < since:
+        existing.since = since
 
 
-def lift(session: Session, key: str, e164: str, reason: str) -> None:
-    """Remove a suppression of this ``reason`` (a proven new opt-in lifts an opt-out)."""
-    session.execute(
-        sa.delete(Suppression).where(
-            Suppression.phone_hmac == phone_hmac(key, e164), Suppression.reason == reason
-        )
-    )
+def lift(session: Session, key: str, e164: str, reason: str, opted_in_at: datetime) -> None:
+    """A proven opt-in lifts a suppression of this ``reason`` only if it happened after it.
+
+    An old paper form imported today, or a re-import of an erased number, lifts nothing.
+    """
+    existing = find(session, key, e164)
+    if existing is not None and existing.reason == reason and existing.since < opted_in_at:
+        session.delete(existing)

@@ -3,7 +3,14 @@
 from core.db import Base
 from core.models.auth import AuditLog, Role, User, roles_users
 from core.models.brand import Brand, Campaign, Sender
-from core.models.consent import Consent, ConsentEvent, Disclosure, text_hash
+from core.models.consent import (
+    Consent,
+    ConsentChainHead,
+    ConsentEvent,
+    ConsentEvidence,
+    Disclosure,
+    text_hash,
+)
 from core.models.contact import Contact, MessageType, Preference, Segment, Suppression
 from core.models.messaging import Click, Conversion, Flow, Link, Message, WebhookEvent
 
@@ -14,7 +21,9 @@ __all__ = [
     "Campaign",
     "Click",
     "Consent",
+    "ConsentChainHead",
     "ConsentEvent",
+    "ConsentEvidence",
     "Contact",
     "Conversion",
     "Disclosure",

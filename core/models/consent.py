@@ -44,11 +44,18 @@ class Disclosure(Base):
 
 
 class ConsentEvent(Base):
-    """One opt-in or opt-out, exactly as it happened. Never updated, never deleted."""
+    """One opt-in or opt-out, exactly as it happened. Never updated, never deleted.
+
+    Events form a hash chain in ``seq`` order: ``hash`` covers every column here plus
+    ``personal_hash`` (the digest of the erasable :class:`ConsentEvidence`) and the
+    previous event's hash. Personal data lives only in the evidence row, so erasing it
+    leaves the chain verifiable.
+    """
 
     __tablename__ = "consent_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
     contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contact.id"), index=True)
     message_type_id: Mapped[int | None] = mapped_column(sa.ForeignKey("message_type.id"))
     action: Mapped[str] = mapped_column(sa.String(10))
@@ -56,20 +63,22 @@ class ConsentEvent(Base):
     source_detail: Mapped[str | None] = mapped_column(sa.String(500))
     disclosure_id: Mapped[int | None] = mapped_column(sa.ForeignKey("disclosure.id"))
     disclosure_hash: Mapped[str | None] = mapped_column(sa.String(64))
-    ip: Mapped[str | None] = mapped_column(sa.String(45))
-    user_agent: Mapped[str | None] = mapped_column(sa.String(500))
     page_url: Mapped[str | None] = mapped_column(sa.String(1000))
     document_url: Mapped[str | None] = mapped_column(sa.String(1000))
-    keyword_text: Mapped[str | None] = mapped_column(sa.String(1600))
     occurred_at: Mapped[datetime] = mapped_column()
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(sa.String(200))
     campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign.id"))
     flow_id: Mapped[int | None] = mapped_column(sa.ForeignKey("flow.id"))
+    provider_message_id: Mapped[str | None] = mapped_column(sa.String(100))
+    personal_hash: Mapped[str] = mapped_column(sa.String(64))
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
     contact: Mapped[Contact] = relationship()
     message_type: Mapped[MessageType | None] = relationship()
     disclosure: Mapped[Disclosure | None] = relationship()
+    evidence: Mapped[ConsentEvidence] = relationship(back_populates="event")
 
     __table_args__ = (
         sa.CheckConstraint(sa.column("action").in_(ACTIONS), name="action"),
@@ -79,6 +88,35 @@ class ConsentEvent(Base):
     def __str__(self) -> str:
         scope = self.message_type.slug if self.message_type else "all"
         return f"{self.action} {scope} via {self.source}"
+
+
+class ConsentEvidence(Base):
+    """The personal data behind one event: erasable on request, hashed into the chain."""
+
+    __tablename__ = "consent_evidence"
+
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("consent_event.id"), primary_key=True)
+    nonce: Mapped[str | None] = mapped_column(sa.String(32))
+    phone: Mapped[str | None] = mapped_column(sa.String(16))
+    first_name: Mapped[str | None] = mapped_column(sa.String(100))
+    last_name: Mapped[str | None] = mapped_column(sa.String(100))
+    email: Mapped[str | None] = mapped_column(sa.String(200))
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(500))
+    keyword_text: Mapped[str | None] = mapped_column(sa.String(1600))
+    erased_at: Mapped[datetime | None] = mapped_column()
+
+    event: Mapped[ConsentEvent] = relationship(back_populates="evidence")
+
+
+class ConsentChainHead(Base):
+    """The last link of the chain; its row lock serialises writers."""
+
+    __tablename__ = "consent_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(sa.String(64))
 
 
 class Consent(Base):

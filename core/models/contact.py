@@ -32,7 +32,7 @@ class Contact(Base):
     __tablename__ = "contact"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(16), unique=True)  # None once erased
     first_name: Mapped[str | None] = mapped_column(sa.String(100))
     last_name: Mapped[str | None] = mapped_column(sa.String(100))
     email: Mapped[str | None] = mapped_column(sa.String(200))
@@ -40,6 +40,7 @@ class Contact(Base):
     tags: Mapped[list[str]] = mapped_column(default=list)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    erased_at: Mapped[datetime | None] = mapped_column()
 
     consents: Mapped[list[Consent]] = relationship(  # noqa: F821
         back_populates="contact", viewonly=True
@@ -60,8 +61,10 @@ class Contact(Base):
         return value or None
 
     def __str__(self) -> str:
+        if self.erased_at:
+            return f"(erased contact {self.id})"
         name = " ".join(p for p in (self.first_name, self.last_name) if p)
-        return f"{name} {self.phone}" if name else self.phone
+        return f"{name} {self.phone}" if name else str(self.phone)
 
 
 class Preference(Base):
@@ -80,7 +83,10 @@ class Preference(Base):
 
 
 class Suppression(Base):
-    """A number that must never be texted, kept as an HMAC so erasure cannot unblock it."""
+    """A number that must never be texted, kept as an HMAC so erasure cannot unblock it.
+
+    ``since`` is when the opt-out happened; only an opt-in that happened later lifts it.
+    """
 
     __tablename__ = "suppression"
 
@@ -88,6 +94,7 @@ class Suppression(Base):
     phone_hmac: Mapped[str] = mapped_column(sa.String(64), unique=True)
     reason: Mapped[str] = mapped_column(sa.String(50))
     source: Mapped[str | None] = mapped_column(sa.String(50))
+    since: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

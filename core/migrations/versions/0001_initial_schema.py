@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 05:31:01.205338
+Create Date: 2026-11-23 05:55:41.280064
 """
 
 from alembic import op
@@ -85,9 +85,15 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_brand'))
     )
+    op.create_table('consent_chain_head',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_chain_head'))
+    )
     op.create_table('contact',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('phone', sa.String(length=16), nullable=False),
+    sa.Column('phone', sa.String(length=16), nullable=True),
     sa.Column('first_name', sa.String(length=100), nullable=True),
     sa.Column('last_name', sa.String(length=100), nullable=True),
     sa.Column('email', sa.String(length=200), nullable=True),
@@ -95,6 +101,7 @@ def upgrade() -> None:
     sa.Column('tags', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('attributes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contact')),
     sa.UniqueConstraint('phone', name=op.f('uq_contact_phone'))
     )
@@ -142,6 +149,7 @@ def upgrade() -> None:
     sa.Column('phone_hmac', sa.String(length=64), nullable=False),
     sa.Column('reason', sa.String(length=50), nullable=False),
     sa.Column('source', sa.String(length=50), nullable=True),
+    sa.Column('since', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_suppression')),
     sa.UniqueConstraint('phone_hmac', name=op.f('uq_suppression_phone_hmac'))
@@ -260,6 +268,7 @@ def upgrade() -> None:
 
     op.create_table('consent_event',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
     sa.Column('message_type_id', sa.Integer(), nullable=True),
     sa.Column('action', sa.String(length=10), nullable=False),
@@ -267,23 +276,26 @@ def upgrade() -> None:
     sa.Column('source_detail', sa.String(length=500), nullable=True),
     sa.Column('disclosure_id', sa.Integer(), nullable=True),
     sa.Column('disclosure_hash', sa.String(length=64), nullable=True),
-    sa.Column('ip', sa.String(length=45), nullable=True),
-    sa.Column('user_agent', sa.String(length=500), nullable=True),
     sa.Column('page_url', sa.String(length=1000), nullable=True),
     sa.Column('document_url', sa.String(length=1000), nullable=True),
-    sa.Column('keyword_text', sa.String(length=1600), nullable=True),
     sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('actor', sa.String(length=200), nullable=False),
     sa.Column('campaign_id', sa.Integer(), nullable=True),
     sa.Column('flow_id', sa.Integer(), nullable=True),
+    sa.Column('provider_message_id', sa.String(length=100), nullable=True),
+    sa.Column('personal_hash', sa.String(length=64), nullable=False),
+    sa.Column('prev_hash', sa.String(length=64), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
     sa.CheckConstraint("action IN ('opt_in', 'opt_out')", name=op.f('ck_consent_event_action')),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_consent_event_campaign_id_campaign')),
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], name=op.f('fk_consent_event_contact_id_contact')),
     sa.ForeignKeyConstraint(['disclosure_id'], ['disclosure.id'], name=op.f('fk_consent_event_disclosure_id_disclosure')),
     sa.ForeignKeyConstraint(['flow_id'], ['flow.id'], name=op.f('fk_consent_event_flow_id_flow')),
     sa.ForeignKeyConstraint(['message_type_id'], ['message_type.id'], name=op.f('fk_consent_event_message_type_id_message_type')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_event'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_event')),
+    sa.UniqueConstraint('hash', name=op.f('uq_consent_event_hash')),
+    sa.UniqueConstraint('seq', name=op.f('uq_consent_event_seq'))
     )
     with op.batch_alter_table('consent_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_consent_event_contact_id'), ['contact_id'], unique=False)
@@ -337,6 +349,20 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_consent')),
     sa.UniqueConstraint('contact_id', 'message_type_id', name=op.f('uq_consent_contact_id_message_type_id'))
     )
+    op.create_table('consent_evidence',
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('nonce', sa.String(length=32), nullable=True),
+    sa.Column('phone', sa.String(length=16), nullable=True),
+    sa.Column('first_name', sa.String(length=100), nullable=True),
+    sa.Column('last_name', sa.String(length=100), nullable=True),
+    sa.Column('email', sa.String(length=200), nullable=True),
+    sa.Column('ip', sa.String(length=45), nullable=True),
+    sa.Column('user_agent', sa.String(length=500), nullable=True),
+    sa.Column('keyword_text', sa.String(length=1600), nullable=True),
+    sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['event_id'], ['consent_event.id'], name=op.f('fk_consent_evidence_event_id_consent_event')),
+    sa.PrimaryKeyConstraint('event_id', name=op.f('pk_consent_evidence'))
+    )
     op.create_table('conversion',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=True),
@@ -382,6 +408,11 @@ def upgrade() -> None:
     with op.batch_alter_table('click', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_click_link_id'), ['link_id'], unique=False)
 
+    op.execute(
+        "INSERT INTO consent_chain_head (id, seq, hash) VALUES (1, 0, '"
+        + "0" * 64
+        + "')"
+    )
     refuse_changes_in_database()
 
 
@@ -396,6 +427,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_conversion_contact_id'))
 
     op.drop_table('conversion')
+    op.drop_table('consent_evidence')
     op.drop_table('consent')
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_message_provider_message_id'))
@@ -427,6 +459,7 @@ def downgrade() -> None:
     op.drop_table('message_type')
     op.drop_table('disclosure')
     op.drop_table('contact')
+    op.drop_table('consent_chain_head')
     op.drop_table('brand')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))

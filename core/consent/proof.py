@@ -1,0 +1,97 @@
+"""Proof of consent for one number: every event, the disclosures as shown, the chain check.
+
+One self-contained document (JSON, or HTML with no external assets) that a business can
+hand to a carrier or a lawyer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from core.consent import chain, suppression
+from core.db import utcnow
+from core.models import ConsentEvent, Contact, text_hash
+
+_templates = jinja2.Environment(
+    loader=jinja2.PackageLoader("core", "templates"), autoescape=True
+)
+
+
+class UnknownNumber(LookupError):
+    pass
+
+
+def build(session: Session, e164: str, suppression_key: str, brand: str | None = None) -> dict:
+    contact = session.scalars(sa.select(Contact).where(Contact.phone == e164)).one_or_none()
+    if contact is None:
+        raise UnknownNumber(f"No contact has the number {e164}.")
+    events = session.scalars(
+        sa.select(ConsentEvent).where(ConsentEvent.contact_id == contact.id)
+        .order_by(ConsentEvent.occurred_at, ConsentEvent.seq)
+    ).all()
+    whole_chain = chain.verify(session)
+    return {
+        "title": f"Proof of consent for {e164}",
+        "brand": brand,
+        "generated_at": utcnow().isoformat(),
+        "phone": e164,
+        "contact": {"first_name": contact.first_name, "last_name": contact.last_name,
+                    "email": contact.email, "created_at": contact.created_at.isoformat()},
+        "current_state": {row.message_type.slug: {"state": row.state,
+                                                  "since": row.since.isoformat()}
+                          for row in contact.consents},
+        "suppressed": suppression.is_suppressed(session, suppression_key, e164),
+        "events": [_event(event) for event in events],
+        "chain": {**whole_chain.as_dict(),
+                  "these_events_intact": all(_intact(event) for event in events)},
+    }
+
+
+def _intact(event: ConsentEvent) -> bool:
+    evidence = event.evidence
+    personal_ok = evidence.erased_at is not None or chain.personal_digest(evidence) == event.personal_hash
+    return personal_ok and chain.event_digest(event) == event.hash
+
+
+def _event(event: ConsentEvent) -> dict[str, Any]:
+    evidence, disclosure = event.evidence, event.disclosure
+    return {
+        "seq": event.seq,
+        "action": event.action,
+        "message_type": event.message_type.slug if event.message_type else "all",
+        "occurred_at": event.occurred_at.isoformat(),
+        "recorded_at": event.recorded_at.isoformat(),
+        "source": event.source,
+        "source_detail": event.source_detail,
+        "actor": event.actor,
+        "campaign_id": event.campaign_id,
+        "flow_id": event.flow_id,
+        "disclosure": None if disclosure is None else {
+            "name": disclosure.name,
+            "version": disclosure.version,
+            "language": disclosure.language,
+            "text": disclosure.text,
+            "sha256_recorded": event.disclosure_hash,
+            "text_matches_recorded_hash": text_hash(disclosure.text) == event.disclosure_hash,
+        },
+        "evidence": {
+            "page_url": event.page_url,
+            "document_url": event.document_url,
+            "ip": evidence.ip,
+            "user_agent": evidence.user_agent,
+            "keyword_text": evidence.keyword_text,
+            "provider_message_id": event.provider_message_id,
+            "erased_at": evidence.erased_at.isoformat() if evidence.erased_at else None,
+        },
+        "hash": event.hash,
+        "prev_hash": event.prev_hash,
+        "intact": _intact(event),
+    }
+
+
+def render_html(document: dict[str, Any]) -> str:
+    return _templates.get_template("proof.html").render(doc=document)
