@@ -12,6 +12,8 @@ import shutil
 import uuid
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
@@ -126,8 +128,23 @@ def app(make_app):
     return make_app()
 
 
+class EndOfTestTransactionClient(FlaskClient):
+    """Ends the test's own transaction before each request.
+
+    SQLite runs every transaction as BEGIN IMMEDIATE (core.db): a test that has just read
+    something through its ``session`` would otherwise hold the write lock while the
+    request, on its own connection, waits for it.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = EndOfTestTransactionClient
     return app.test_client()
 
 
@@ -160,6 +177,8 @@ def login(app, client):
 
     def sign_in(role: str) -> str:
         email = f"{role}@bloomandbranch.example"
+        if has_app_context():
+            db.session.commit()
         with app.app_context():
             create_user(app, email, PASSWORD, [role])
         response = client.post("/login", data={"email": email, "password": PASSWORD})
@@ -168,7 +187,3 @@ def login(app, client):
 
     return sign_in
 
-
-# SQLite runs every transaction as BEGIN IMMEDIATE (core.db), so a test must not leave its
-# own session inside a transaction while the test client makes a request: commit first,
-# and read attributes before committing (a refresh after commit starts a new transaction).

@@ -268,3 +268,18 @@ def test_cli_erase(runner, ledger, session, disclosure, types):
     result = runner.invoke(["contact", "erase", PHONE, "--actor", "privacy@bloomandbranch.example"])
     assert result.exit_code == 0, result.output
     assert runner.invoke(["consent", "verify"]).exit_code == 0
+
+
+def test_admin_proof_page_shows_the_document_to_support(
+        app, client, login, ledger, session, disclosure, types):
+    contact = history(ledger, session, disclosure, types)
+    contact_id = contact.id
+    login("support")
+    listing = client.get("/admin/contact/").get_data(as_text=True)
+    assert f"/admin/contact/proof/{contact_id}" in listing
+    page = client.get(f"/admin/contact/proof/{contact_id}")
+    assert page.status_code == 200
+    assert "Proof of consent for +14155552671" in page.get_data(as_text=True)
+    as_json = client.get(f"/admin/contact/proof/{contact_id}?format=json").get_json()
+    assert as_json["chain"]["ok"] is True
+    assert client.get("/admin/contact/proof/999999").status_code == 404

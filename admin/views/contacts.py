@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash
+from flask import Response, abort, current_app, flash, jsonify, request
+from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.model.template import EndpointLinkRowAction
 from flask_security import current_user
 
-from admin.base import ReadOnlyModelView, SecureModelView
+from admin.base import ReadOnlyModelView, SecureModelView, permitted
 from admin.formatters import as_json, short_hash
 from admin.validators import e164_phone
-from core.consent import app_ledger
+from core.consent import app_ledger, proof
 from core.db import utcnow
 from core.models import Contact
 
@@ -25,6 +27,25 @@ class ContactView(SecureModelView):
     column_formatters = {"tags": as_json, "attributes": as_json}
     form_excluded_columns = ("consents", "created_at")
     form_args = {"phone": {"validators": [e164_phone], "description": "Any format; stored as E.164."}}
+
+    column_extra_row_actions = [
+        EndpointLinkRowAction("fa fa-certificate", ".proof", title="Proof of consent",
+                              id_arg="contact_id"),
+    ]
+
+    @expose("/proof/<int:contact_id>")
+    def proof(self, contact_id: int) -> Response:
+        """The proof-of-consent document for this contact, as HTML or ``?format=json``."""
+        if not permitted("consent:read"):
+            abort(403)
+        contact = self.db_session.get(Contact, contact_id)
+        if contact is None or not contact.phone:
+            abort(404)
+        document = proof.build(self.db_session, contact.phone,
+                               current_app.config["SUPPRESSION_KEY"])
+        if request.args.get("format") == "json":
+            return jsonify(document)
+        return Response(proof.render_html(document), mimetype="text/html")
 
     @action(
         "record_opt_out",
