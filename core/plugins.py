@@ -105,6 +105,10 @@ def message_type_specs(pm: pluggy.PluginManager) -> list[Any]:
     return _flatten(pm.hook.register_message_types())
 
 
+def keyword_specs(pm: pluggy.PluginManager) -> list[Any]:
+    return _flatten(pm.hook.register_keywords())
+
+
 def admin_pages(pm: pluggy.PluginManager) -> list[Any]:
     return _flatten(pm.hook.register_admin_pages())
 

@@ -8,7 +8,7 @@ from flask import Flask
 from core import migrate, plugins
 from core.db import db
 from core.consent import chain
-from core.models import ConsentChainHead, MessageType
+from core.models import ConsentChainHead, Keyword, MessageType
 from core.security import sync_roles
 
 
@@ -16,6 +16,7 @@ def upgrade_and_sync(app: Flask) -> None:
     migrate.upgrade(db.engine)
     ensure_chain_head()
     sync_message_types(app)
+    sync_keywords(app)
     sync_roles(db.session)
     db.session.commit()
 
@@ -25,6 +26,17 @@ def ensure_chain_head() -> None:
     if db.session.get(ConsentChainHead, chain.HEAD_ID) is None:
         db.session.add(ConsentChainHead(id=chain.HEAD_ID, seq=0, hash=chain.GENESIS))
         db.session.flush()
+
+
+def sync_keywords(app: Flask) -> None:
+    """Add keywords and phrases plugins declare that the table lacks; never touch a row."""
+    existing = set(db.session.execute(sa.select(Keyword.kind, Keyword.language, Keyword.text)))
+    for spec in plugins.keyword_specs(app.extensions["consentdesk"].pm):
+        key = (spec.kind, spec.language, spec.text)
+        if key not in existing:
+            existing.add(key)
+            db.session.add(Keyword(kind=spec.kind, language=spec.language, text=spec.text))
+    db.session.flush()
 
 
 def sync_message_types(app: Flask) -> None:

@@ -25,6 +25,7 @@ from hooks.markers import PROJECT_NAME, hookimpl, hookspec
 from hooks.types import (
     AdminPage,
     ConsentSource,
+    KeywordSpec,
     MessageTypeSpec,
     ReadOnlyData,
     Report,
@@ -35,6 +36,7 @@ __all__ = [
     "PROJECT_NAME",
     "AdminPage",
     "ConsentSource",
+    "KeywordSpec",
     "MessageTypeSpec",
     "ReadOnlyData",
     "Report",

@@ -87,4 +87,18 @@ class MessageTypeSpec:
     quiet_hours_exempt: bool = False
 
 
+@dataclass(frozen=True)
+class KeywordSpec:
+    """A keyword or phrase the keyword engine matches in inbound texts.
+
+    ``kind``: ``opt_out``, ``help``, ``opt_in`` (a whole-message keyword), ``phrase`` (a
+    revocation phrase found anywhere in a message) or ``filler`` (a word that may stand
+    beside an opt-out keyword without changing its meaning, like "please").
+    """
+
+    kind: str
+    text: str
+    language: str = "en"
+
+
 Settings = Mapping[str, Any]

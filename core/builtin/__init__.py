@@ -3,5 +3,6 @@
 DEFAULT_PLUGINS = (
     "core.builtin.consent_sources",
     "core.builtin.message_types",
+    "core.builtin.keywords",
     "core.builtin.reports",
 )

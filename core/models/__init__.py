@@ -12,6 +12,7 @@ from core.models.consent import (
     text_hash,
 )
 from core.models.contact import Contact, MessageType, Preference, Segment, Suppression
+from core.models.keywords import Keyword, RevocationTicket
 from core.models.messaging import Click, Conversion, Flow, Link, Message, WebhookEvent
 
 __all__ = [
@@ -28,10 +29,12 @@ __all__ = [
     "Conversion",
     "Disclosure",
     "Flow",
+    "Keyword",
     "Link",
     "Message",
     "MessageType",
     "Preference",
+    "RevocationTicket",
     "Role",
     "Segment",
     "Sender",

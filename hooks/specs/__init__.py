@@ -1,5 +1,5 @@
 """Hook specifications, one module per domain. They hold signatures and docs, no logic."""
 
-from hooks.specs import admin, consent, lifecycle, reports
+from hooks.specs import admin, consent, keywords, lifecycle, reports
 
-SPEC_MODULES = (lifecycle, consent, reports, admin)
+SPEC_MODULES = (lifecycle, consent, keywords, reports, admin)
