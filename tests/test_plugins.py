@@ -211,3 +211,23 @@ def test_plugins_page_lists_plugins_and_hooks(client, login):
     page = client.get("/admin/plugins/").get_data(as_text=True)
     assert "core.builtin.consent_sources" in page
     assert "register_consent_sources" in page
+
+
+def test_hook_register_keywords(make_app, session):
+    import sqlalchemy as sa
+
+    from core.keywords import classify
+    from core.keywords.vocabulary import load
+    from core.models import Keyword
+    from hooks import KeywordSpec
+
+    class French:
+        @hookimpl
+        def register_keywords(self):
+            return [KeywordSpec("opt_out", "ARRET", "fr"), KeywordSpec("phrase", "ne m'ecrivez plus", "fr")]
+
+    make_app(EXTRA_PLUGINS=[French()])
+    assert session.scalar(sa.select(sa.func.count()).select_from(Keyword).where(
+        Keyword.language == "fr")) == 2
+    assert classify("Arrêt", load(session)).kind == "opt_out"
+    assert classify("Ne m’écrivez plus, merci", load(session)).kind == "opt_out"
