@@ -115,10 +115,17 @@ class Ledger:
             contact, message_type, "opt_out", source, occurred_at, actor, source_detail,
             evidence, campaign_id, flow_id, None,
         )
-        if message_type is None:
+        if message_type is None and not self._opted_in_after(contact, event.occurred_at):
             suppression.suppress(self.session, self.suppression_key, contact.phone,
                                  OPT_OUT_REASON, source, event.occurred_at)
         return event
+
+    def _opted_in_after(self, contact: Contact, moment: datetime) -> bool:
+        """A STOP delivered after a later START (out of order) must not suppress the START."""
+        query = sa.select(ConsentEvent.id).where(
+            ConsentEvent.contact_id == contact.id, ConsentEvent.action == "opt_in",
+            ConsentEvent.occurred_at > moment)
+        return self.session.scalar(query.limit(1)) is not None
 
     def _source(self, name: str) -> ConsentSource:
         try:

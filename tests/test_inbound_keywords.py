@@ -1,0 +1,147 @@
+"""Inbound texts: STOP, HELP, START, review and plain replies, as the keyword engine handles them."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import current_app
+
+from core.consent import is_suppressed
+from core.deadlines import EASTERN
+from core.keywords.inbound import Inbound, receive
+from core.models import (
+    Brand,
+    Campaign,
+    Consent,
+    ConsentEvent,
+    Contact,
+    Message,
+    RevocationTicket,
+    Sender,
+)
+
+T0 = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # a Friday
+SENDER = "+14155550142"
+CUSTOMER = "+12125550123"
+
+
+@pytest.fixture
+def campaign(session):
+    brand = Brand(legal_name="Bloom & Branch Florists LLC", public_name="Bloom & Branch",
+                  support_email="help@bloomandbranch.example", support_phone="+14155550100",
+                  website="https://bloomandbranch.example")
+    campaign = Campaign(brand=brand, name="Promotions", use_case="MARKETING",
+                        opt_in_keywords=["JOIN"], message_frequency="Up to 4 msgs/mo",
+                        message_flow="Text JOIN to +1 415-555-0142 to get offers.",
+                        opt_in_confirmation="Bloom & Branch: You're in for offers!")
+    session.add_all([brand, campaign, Sender(address=SENDER, campaign=campaign)])
+    session.commit()
+    return campaign
+
+
+def text(session, body, message_id, at=T0, phone=CUSTOMER, **kwargs):
+    outcome = receive(session, current_app,
+                      Inbound(phone, SENDER, body, "sandbox", message_id, at), **kwargs)
+    session.commit()
+    return outcome
+
+
+def states(session, phone=CUSTOMER):
+    contact = session.scalars(sa.select(Contact).filter_by(phone=phone)).one()
+    rows = session.scalars(sa.select(Consent).filter_by(contact_id=contact.id))
+    return {row.message_type.slug: row.state for row in rows}
+
+
+def suppressed(session, phone=CUSTOMER):
+    return is_suppressed(session, current_app.config["SUPPRESSION_KEY"], phone)
+
+
+def test_join_opts_in_with_the_campaign_disclosure_and_confirms(session, campaign):
+    outcome = text(session, "Join", "SM1")
+    assert outcome.classification.kind == "opt_in"
+    assert states(session)["marketing"] == "opted_in"
+    assert outcome.event.disclosure.name == "Keyword opt-in: Promotions"
+    assert "Text JOIN to +1 415-555-0142" in outcome.event.disclosure.text
+    body = outcome.reply.body
+    assert body.startswith("Bloom & Branch: You're in for offers!")
+    for part in ("Up to 4 msgs/mo", "Msg & data rates may apply.", "Reply HELP for help.",
+                 "Reply STOP to cancel."):
+        assert part in body
+
+
+def test_stop_opts_out_of_everything_suppresses_and_confirms_once(session, campaign):
+    text(session, "JOIN", "SM1")
+    outcome = text(session, "Stop.", "SM2", at=T0 + timedelta(minutes=5))
+    assert set(states(session).values()) == {"opted_out"}
+    assert suppressed(session)
+    assert outcome.reply.body == (
+        "Bloom & Branch: You have been unsubscribed and will receive no further text messages "
+        "from this program. Reply HELP for help.")
+    again = text(session, "STOP", "SM3", at=T0 + timedelta(minutes=6))
+    assert again.event is not None and again.reply is None
+
+
+def test_no_confirmation_when_the_provider_sends_its_own(session, campaign):
+    outcome = text(session, "STOP", "SM1", provider_replies_to_stop=True)
+    assert outcome.event.action == "opt_out" and outcome.reply is None
+
+
+def test_stop_from_a_number_never_seen_still_suppresses(session, campaign):
+    outcome = text(session, "unsubscribe", "SM1", phone="+13055550199")
+    assert outcome.event.action == "opt_out"
+    assert suppressed(session, "+13055550199")
+
+
+def test_help_from_an_opted_out_number_still_gets_help(session, campaign):
+    text(session, "STOP", "SM1")
+    outcome = text(session, "HELP", "SM2", at=T0 + timedelta(minutes=1))
+    assert outcome.reply.body == (
+        "Bloom & Branch: Help at help@bloomandbranch.example, +14155550100, "
+        "https://bloomandbranch.example. Reply STOP to cancel.")
+    assert suppressed(session)
+
+
+def test_start_after_stop_restores_what_the_person_had(session, campaign):
+    text(session, "JOIN", "SM1")
+    text(session, "STOP", "SM2", at=T0 + timedelta(hours=1))
+    outcome = text(session, "START", "SM3", at=T0 + timedelta(hours=2))
+    assert outcome.event.source == "keyword" and outcome.event.disclosure is not None
+    assert states(session)["marketing"] == "opted_in"
+    assert not suppressed(session)
+
+
+def test_stop_and_start_out_of_order_follow_the_provider_timestamps(session, campaign):
+    text(session, "JOIN", "SM1")
+    text(session, "START", "SM3", at=T0 + timedelta(hours=2))
+    text(session, "STOP", "SM2", at=T0 + timedelta(hours=1))
+    assert states(session)["marketing"] == "opted_in"
+    assert not suppressed(session)
+
+
+def test_a_replayed_inbound_message_is_a_no_op(session, campaign):
+    text(session, "STOP", "SM1")
+    events = session.scalar(sa.select(sa.func.count(ConsentEvent.id)))
+    outcome = text(session, "STOP", "SM1")
+    assert outcome.duplicate
+    assert session.scalar(sa.select(sa.func.count(ConsentEvent.id))) == events
+    assert session.scalar(sa.select(sa.func.count(Message.id))) == 2  # the STOP and its reply
+
+
+def test_a_possible_revocation_opens_a_ticket_due_in_10_business_days(session, campaign):
+    text(session, "JOIN", "SM1")
+    outcome = text(session, "see you at the end of the day", "SM2")
+    ticket = session.scalars(sa.select(RevocationTicket)).one()
+    assert (ticket.possible, ticket.matched, ticket.status) == (True, "end", "open")
+    # Fri 2026-11-20 + 10 business days, Thanksgiving (11-26) skipped: Mon 2026-12-07.
+    assert ticket.due_at.astimezone(EASTERN).isoformat() == "2026-12-07T23:59:59-05:00"
+    assert outcome.reply is None and outcome.event is None
+    assert states(session)["marketing"] == "opted_in"
+
+
+def test_plain_replies_change_nothing(session, campaign):
+    text(session, "JOIN", "SM1")
+    before = session.scalar(sa.select(sa.func.count(ConsentEvent.id)))
+    outcome = text(session, "What time do you open tomorrow?", "SM2")
+    assert outcome.classification.kind == "none"
+    assert outcome.reply is None and outcome.event is None
+    assert session.scalar(sa.select(sa.func.count(ConsentEvent.id))) == before
