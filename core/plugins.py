@@ -109,6 +109,10 @@ def keyword_specs(pm: pluggy.PluginManager) -> list[Any]:
     return _flatten(pm.hook.register_keywords())
 
 
+def gate_rules(pm: pluggy.PluginManager) -> list[Any]:
+    return _flatten(pm.hook.register_gate_rules())
+
+
 def admin_pages(pm: pluggy.PluginManager) -> list[Any]:
     return _flatten(pm.hook.register_admin_pages())
 

@@ -101,4 +101,25 @@ class KeywordSpec:
     language: str = "en"
 
 
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """What a gate rule sees of a message about to be sent."""
+
+    phone: str
+    message_type: str
+    body: str
+    brand: str | None
+    state: str | None
+    local_time: Any
+    attributes: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class GateRule:
+    """An extra compliance rule. ``check`` returns one sentence per problem; any blocks the send."""
+
+    name: str
+    check: Callable[[OutgoingMessage], Sequence[str]]
+
+
 Settings = Mapping[str, Any]

@@ -4,5 +4,6 @@ DEFAULT_PLUGINS = (
     "core.builtin.consent_sources",
     "core.builtin.message_types",
     "core.builtin.keywords",
+    "core.builtin.gate_rules",
     "core.builtin.reports",
 )

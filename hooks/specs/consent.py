@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hooks.markers import hookspec
-from hooks.types import ConsentSource, MessageTypeSpec
+from hooks.types import ConsentSource, GateRule, MessageTypeSpec
 
 
 @hookspec
@@ -27,4 +27,16 @@ def register_message_types() -> list[MessageTypeSpec]:
     overwritten (admins may have edited it).
 
     :return: a list of :class:`hooks.MessageTypeSpec`.
+    """
+
+
+@hookspec
+def register_gate_rules() -> list[GateRule]:
+    """Add compliance rules that every outbound message must pass (a reseller's own, say).
+
+    Called when the gate is built for an app. Each rule's ``check`` receives a
+    :class:`hooks.OutgoingMessage` and returns a list of problems; any problem blocks the
+    send, recorded on the message with the rule's ``name`` as its reason code.
+
+    :return: a list of :class:`hooks.GateRule`.
     """

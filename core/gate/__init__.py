@@ -1,0 +1,1 @@
+"""The compliance gate: the one decision every outbound message passes."""

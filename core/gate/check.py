@@ -1,0 +1,227 @@
+"""The compliance gate: allowed, blocked (with machine-readable reasons) or deferred (until when).
+
+Every outbound message passes ``check`` in every path, at enqueue and again at dispatch.
+Blocking reasons are collected together so an admin sees all of them at once; timing
+(quiet hours, frequency) only defers, and a message that would go out after it expires
+is blocked as ``expired`` instead of going out stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from core import segments
+from core.consent.suppression import is_suppressed
+from core.gate import rules
+from core.models import Brand, Consent, Contact, Message, MessageType, Preference, Sender
+from core.phone import InvalidPhone, region_of, to_e164
+from hooks.types import OutgoingMessage
+
+ALLOW, BLOCK, DEFER = "allow", "block", "defer"
+COUNTED_STATUSES = ("queued", "sending", "sent", "delivered")
+MARKETING = "marketing"
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: str
+    reasons: tuple[Reason, ...] = ()
+    until: datetime | None = None
+    local_time: datetime | None = None
+    rule: str | None = None
+    citation: str | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.outcome == ALLOW
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "decision": self.outcome,
+            "reasons": [{"code": r.code, "detail": r.detail} for r in self.reasons],
+            "until": self.until.isoformat() if self.until else None,
+            "local_time": self.local_time.isoformat() if self.local_time else None,
+            "rule": self.rule,
+            "citation": self.citation,
+        }
+
+
+@dataclass
+class Outgoing:
+    """A message about to be sent, with what the gate needs to judge it."""
+
+    contact: Contact
+    message_type: MessageType
+    body: str
+    sender: Sender | None
+    brand: Brand | None
+    expires_at: datetime | None = None
+    compliance_reply: bool = False  # a STOP/HELP confirmation the rules themselves require
+    exclude_message_id: int | None = None  # the row being re-checked at dispatch
+
+
+@dataclass
+class Gate:
+    """The gate for one app: its suppression key, limits and plugin rules."""
+
+    suppression_key: str
+    max_segments: int = 6
+    plugin_rules: list[tuple[str, Callable[[OutgoingMessage], Iterable[str]]]] = field(
+        default_factory=list)
+
+    def check(self, session: Session, outgoing: Outgoing, at: datetime) -> Decision:
+        contact = outgoing.contact
+        blocks = self._phone_and_sender(contact, outgoing.sender)
+        if blocks:
+            return Decision(BLOCK, tuple(blocks))
+        if not outgoing.compliance_reply:
+            blocks += self._consent(session, outgoing)
+            blocks += self._content(session, outgoing)
+        state = rules.state_of(contact.phone, contact.attributes)
+        local = at.astimezone(ZoneInfo(contact.timezone or _zone_for_state(state)))
+        blocks += self._plugins(outgoing, state, local)
+        if blocks:
+            return Decision(BLOCK, tuple(blocks), local_time=local)
+        if outgoing.compliance_reply:
+            return Decision(ALLOW, local_time=local)
+        return self._timing(session, outgoing, at, local, state)
+
+    def _phone_and_sender(self, contact: Contact, sender: Sender | None) -> list[Reason]:
+        if contact.erased_at is not None or not contact.phone:
+            return [Reason("erased", "the contact's personal data was erased")]
+        try:
+            to_e164(contact.phone)
+        except InvalidPhone as error:
+            return [Reason("invalid_phone", str(error))]
+        if sender is None:
+            return [Reason("no_sender", "no sender is configured for this message")]
+        region = region_of(contact.phone)
+        if sender.kind == "alphanumeric" and region in ("US", "CA"):
+            return [Reason("sender_cannot_reach",
+                           f"an alphanumeric sender cannot text {region} numbers")]
+        if sender.kind in ("long_code", "toll_free", "short_code") and region not in ("US", "CA"):
+            return [Reason("sender_cannot_reach", f"a US {sender.kind} sender cannot text {region}")]
+        return []
+
+    def _consent(self, session: Session, outgoing: Outgoing) -> list[Reason]:
+        contact, message_type = outgoing.contact, outgoing.message_type
+        if is_suppressed(session, self.suppression_key, contact.phone):
+            return [Reason("suppressed", "the number is on the suppression list")]
+        if not message_type.requires_opt_in:
+            return []
+        state = session.scalar(sa.select(Consent.state).where(
+            Consent.contact_id == contact.id, Consent.message_type_id == message_type.id))
+        if state == "opted_in":
+            return []
+        if state == "opted_out":
+            return [Reason("opted_out", f"the contact opted out of {message_type.slug}")]
+        return [Reason("no_consent", f"no opt-in for {message_type.slug}")]
+
+    def _content(self, session: Session, outgoing: Outgoing) -> list[Reason]:
+        body, found = outgoing.body, []
+        lower = body.lower()
+        if outgoing.brand is not None and outgoing.brand.public_name.lower() not in lower:
+            found.append(Reason("brand_missing", f"the text does not name {outgoing.brand.public_name}"))
+        needs_opt_out = (outgoing.message_type.slug == MARKETING
+                         or self._first_message(session, outgoing))
+        lists = rules.content_lists()
+        if needs_opt_out and not any(p in lower for p in lists["opt_out_language"]):
+            found.append(Reason("opt_out_language_missing",
+                                "first and marketing messages must say how to opt out "
+                                "(e.g. 'Reply STOP to opt out')"))
+        counted = segments.count(body)
+        if counted.segments > self.max_segments:
+            found.append(Reason("too_many_segments", f"{counted.segments} {counted.encoding} "
+                                f"segments; the limit is {self.max_segments}"))
+        return found
+
+    def _first_message(self, session: Session, outgoing: Outgoing) -> bool:
+        query = sa.select(Message.id).where(
+            Message.contact_id == outgoing.contact.id, Message.direction == "out",
+            Message.status.in_(COUNTED_STATUSES))
+        if outgoing.exclude_message_id:
+            query = query.where(Message.id != outgoing.exclude_message_id)
+        return session.scalar(query.limit(1)) is None
+
+    def _plugins(self, outgoing: Outgoing, state: str | None, local: datetime) -> list[Reason]:
+        view = OutgoingMessage(
+            phone=outgoing.contact.phone, message_type=outgoing.message_type.slug,
+            body=outgoing.body, brand=outgoing.brand.public_name if outgoing.brand else None,
+            state=state, local_time=local, attributes=dict(outgoing.contact.attributes or {}))
+        return [Reason(name, detail) for name, rule in self.plugin_rules for detail in rule(view)]
+
+    def _timing(self, session, outgoing, at, local, state) -> Decision:
+        until, window = rules.next_allowed(local, state)
+        reasons: list[Reason] = []
+        if until != local and not outgoing.message_type.quiet_hours_exempt:
+            reasons.append(Reason("quiet_hours", f"{local:%H:%M} is outside "
+                                  f"{window.start:%H:%M}-{window.end:%H:%M} ({window.rule})"))
+        else:
+            until = local
+        freed = self._frequency(session, outgoing, at, window, reasons)
+        if freed is not None and freed.astimezone(local.tzinfo) > until:
+            until, window = rules.next_allowed(freed.astimezone(local.tzinfo), state)
+        if not reasons:
+            return Decision(ALLOW, local_time=local, rule=window.rule, citation=window.citation)
+        if outgoing.expires_at is not None and until > outgoing.expires_at:
+            reasons.append(Reason("expired", f"it could only go out at {until.isoformat()}, "
+                                  f"after it expires at {outgoing.expires_at.isoformat()}"))
+            return Decision(BLOCK, tuple(reasons), local_time=local, rule=window.rule,
+                            citation=window.citation)
+        return Decision(DEFER, tuple(reasons), until=until, local_time=local, rule=window.rule,
+                        citation=window.citation)
+
+    def _frequency(self, session, outgoing, at, window, reasons) -> datetime | None:
+        """Defer past a frequency cap; return when the oldest counted message leaves the window."""
+        freed = None
+        preference = session.scalars(sa.select(Preference).where(
+            Preference.contact_id == outgoing.contact.id)).one_or_none()
+        caps = []
+        if preference and preference.max_per_week:
+            caps.append((preference.max_per_week, timedelta(days=7), None, "the contact's preference"))
+        if window.max_marketing_per_24h and outgoing.message_type.slug == MARKETING:
+            caps.append((window.max_marketing_per_24h, timedelta(hours=24),
+                         outgoing.message_type.id, window.citation))
+        for limit, period, type_id, source in caps:
+            query = sa.select(Message.created_at).where(
+                Message.contact_id == outgoing.contact.id, Message.direction == "out",
+                Message.status.in_(COUNTED_STATUSES), Message.created_at > at - period)
+            if type_id is not None:
+                query = query.where(Message.message_type_id == type_id)
+            if outgoing.exclude_message_id:
+                query = query.where(Message.id != outgoing.exclude_message_id)
+            sent = sorted(session.scalars(query))
+            if len(sent) >= limit:
+                reasons.append(Reason("frequency_cap",
+                                      f"{len(sent)} messages in {period} (limit {limit}, {source})"))
+                release = sent[len(sent) - limit] + period
+                freed = max(freed, release) if freed else release
+        return freed
+
+
+def _zone_for_state(state: str | None) -> str:
+    return "America/New_York"  # the most restrictive assumption is the earliest-ending zone
+
+
+def gate_for(app) -> Gate:
+    from core import plugins
+
+    return Gate(
+        suppression_key=app.config["SUPPRESSION_KEY"],
+        max_segments=int(app.config.get("GATE_MAX_SEGMENTS", 6)),
+        plugin_rules=[(rule.name, rule.check) for rule in
+                      plugins.gate_rules(app.extensions["consentdesk"].pm)],
+    )

@@ -1,0 +1,94 @@
+"""The gate's rules as data: quiet hours per US state (with citations) and content lists."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from importlib import resources
+
+import phonenumbers
+from phonenumbers import geocoder
+
+US_STATES = {
+    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
+    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "florida": "FL", "georgia": "GA",
+    "hawaii": "HI", "idaho": "ID", "illinois": "IL", "indiana": "IN", "iowa": "IA",
+    "kansas": "KS", "kentucky": "KY", "louisiana": "LA", "maine": "ME", "maryland": "MD",
+    "massachusetts": "MA", "michigan": "MI", "minnesota": "MN", "mississippi": "MS",
+    "missouri": "MO", "montana": "MT", "nebraska": "NE", "nevada": "NV",
+    "new hampshire": "NH", "new jersey": "NJ", "new mexico": "NM", "new york": "NY",
+    "north carolina": "NC", "north dakota": "ND", "ohio": "OH", "oklahoma": "OK",
+    "oregon": "OR", "pennsylvania": "PA", "rhode island": "RI", "south carolina": "SC",
+    "south dakota": "SD", "tennessee": "TN", "texas": "TX", "utah": "UT", "vermont": "VT",
+    "virginia": "VA", "washington": "WA", "west virginia": "WV", "wisconsin": "WI",
+    "wyoming": "WY", "district of columbia": "DC", "washington d.c.": "DC",
+}
+
+
+@cache
+def _load(name: str) -> dict:
+    return json.loads(resources.files("core.gate").joinpath("data", name).read_text("utf-8"))
+
+
+def content_lists() -> dict:
+    return _load("content.json")
+
+
+@dataclass(frozen=True)
+class Window:
+    """Allowed sending hours on one day, ``end`` exclusive, and the law they come from."""
+
+    start: time
+    end: time
+    rule: str
+    citation: str
+    max_marketing_per_24h: int | None = None
+
+
+def _t(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def window(state: str | None, day: date) -> Window:
+    """The sending window in ``state`` on ``day``: the state's rule if in force, else federal."""
+    data = _load("quiet_hours.json")
+    rule = data["states"].get(state or "")
+    if rule and date.fromisoformat(rule["effective"]) <= day:
+        sunday = day.weekday() == 6 and "sunday_start" in rule
+        return Window(
+            _t(rule["sunday_start"] if sunday else rule["start"]),
+            _t(rule["sunday_end"] if sunday else rule["end"]),
+            f"{state}{' Sunday' if sunday else ''} quiet hours", rule["citation"],
+            rule.get("max_marketing_per_24h"),
+        )
+    federal = data["federal"]
+    return Window(_t(federal["start"]), _t(federal["end"]), "federal quiet hours",
+                  federal["citation"])
+
+
+def next_allowed(local: datetime, state: str | None) -> tuple[datetime, Window]:
+    """``local`` itself if inside the window, else the first allowed minute after it."""
+    today = window(state, local.date())
+    if today.start <= local.time() < today.end:
+        return local, today
+    day = local.date() if local.time() < today.start else local.date() + timedelta(days=1)
+    nxt = window(state, day)
+    return datetime.combine(day, nxt.start, local.tzinfo), today
+
+
+def state_of(e164: str, attributes: dict | None = None) -> str | None:
+    """The US state: the contact's own record first, else where the number was issued."""
+    recorded = (attributes or {}).get("state")
+    if isinstance(recorded, str) and recorded.strip():
+        return recorded.strip().upper()[:2]
+    number = phonenumbers.parse(e164)
+    if phonenumbers.region_code_for_number(number) != "US":
+        return None
+    place = geocoder.description_for_number(number, "en")
+    tail = place.rsplit(",", 1)[-1].strip()
+    if len(tail) == 2 and tail.isupper():
+        return tail
+    return US_STATES.get(place.strip().lower())
