@@ -11,6 +11,7 @@ from flask_admin.theme import Bootstrap4Theme
 from admin.views.brand import BrandView, CampaignView, SenderView
 from admin.views.consent import ConsentEventView, ConsentView, DisclosureView, MessageTypeView
 from admin.views.contacts import ContactView, PreferenceView, SegmentView, SuppressionView
+from admin.views.keywords import KeywordView, RevocationTicketView, SimulatorsView
 from admin.views.messaging import (
     ClickView,
     ConversionView,
@@ -34,6 +35,8 @@ MODEL_VIEWS = (
     (ConsentView, models.Consent, "Consent"),
     (DisclosureView, models.Disclosure, "Consent"),
     (MessageTypeView, models.MessageType, "Consent"),
+    (RevocationTicketView, models.RevocationTicket, "Consent"),
+    (KeywordView, models.Keyword, "Consent"),
     (FlowView, models.Flow, "Messaging"),
     (MessageView, models.Message, "Messaging"),
     (LinkView, models.Link, "Messaging"),
@@ -61,6 +64,7 @@ def init_admin(app: Flask, pm: pluggy.PluginManager) -> Admin:
     )
     for view_class, model, category in MODEL_VIEWS:
         admin.add_view(view_class(model, db, category=category))
+    admin.add_view(SimulatorsView(name="Simulators", endpoint="simulators", category="Consent"))
     admin.add_view(ReportsView(name="Reports", endpoint="reports"))
     admin.add_view(PluginsView(name="Plugins", endpoint="plugins", category="System"))
     for page in plugins.admin_pages(pm):

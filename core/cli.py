@@ -97,6 +97,69 @@ def consent_proof(phone: str, fmt: str, output: str | None) -> None:
         click.echo(text)
 
 
+@cli.group("keywords")
+def keywords_group() -> None:
+    """The keyword engine."""
+
+
+@keywords_group.command("classify")
+@click.argument("text")
+@click.option("--campaign", "campaign_id", type=int, help="Use this campaign's keywords and texts.")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def keywords_classify(text: str, campaign_id: int | None, as_json: bool) -> None:
+    """Print how an inbound TEXT is classified and the reply that would be sent."""
+    from core.simulate import SimulationError, classify_text
+
+    try:
+        result = classify_text(db.session, text, campaign_id)
+    except SimulationError as error:
+        raise click.BadParameter(str(error), param_hint="--campaign") from None
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"class:   {result['class']}  ({result['reason']}"
+               + (f": {result['matched']!r})" if result["matched"] else ")"))
+    click.echo(f"reply:   {result['reply'] or '(none)'}")
+
+
+@cli.group("gate")
+def gate_group() -> None:
+    """The compliance gate."""
+
+
+@gate_group.command("check")
+@click.argument("phone")
+@click.option("--type", "type_slug", required=True, help="Message type slug, e.g. marketing.")
+@click.option("--at", "at", help="ISO-8601 time with offset (default: now).")
+@click.option("--body", help="The message text (default: a sample with brand and STOP).")
+@click.option("--sender", "sender_address", help="Sender address (default: the first sender).")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def gate_check_command(phone, type_slug, at, body, sender_address, as_json) -> None:
+    """Print the gate's decision for a message to PHONE: allow, block or defer, with reasons."""
+    from datetime import datetime
+
+    from core.phone import InvalidPhone
+    from core.simulate import SimulationError, gate_check
+
+    try:
+        when = datetime.fromisoformat(at) if at else None
+        result = gate_check(db.session, current_app, phone, type_slug, when, body, sender_address)
+    except (InvalidPhone, SimulationError, ValueError) as error:
+        raise click.BadParameter(str(error)) from None
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"decision:   {result['decision']}"
+               + (f" until {result['until']}" if result["until"] else ""))
+    for reason in result["reasons"]:
+        click.echo(f"  - {reason['code']}: {reason['detail']}")
+    click.echo(f"local time: {result['local_time']}")
+    if result["rule"]:
+        click.echo(f"rule:       {result['rule']} ({result['citation']})")
+
+
 @cli.group("contact")
 def contact_group() -> None:
     """Contacts."""

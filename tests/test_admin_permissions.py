@@ -9,27 +9,28 @@ import pytest
 from admin import MODEL_VIEWS
 
 MODEL_ENDPOINTS = [view.__name__.removesuffix("View").lower() for view, _m, _c in MODEL_VIEWS]
-PAGE_ENDPOINTS = ["reports", "plugins"]
+PAGE_ENDPOINTS = ["reports", "plugins", "simulators"]
 READ_ONLY = {"consentevent", "consent", "suppression", "message", "click", "conversion",
-             "webhookevent", "role", "auditlog"}
+             "webhookevent", "role", "auditlog", "revocationticket"}
 
 CAN_READ = {
     "admin": set(MODEL_ENDPOINTS) | set(PAGE_ENDPOINTS),
-    "marketing": set(MODEL_ENDPOINTS) - {"user", "role", "auditlog", "webhookevent"} | {"reports"},
+    "marketing": set(MODEL_ENDPOINTS) - {"user", "role", "auditlog", "webhookevent"}
+    | {"reports", "simulators"},
     "support": {"contact", "consentevent", "consent", "suppression", "preference", "message",
-                "reports"},
-    "operations": set(MODEL_ENDPOINTS) - {"user", "role"} | {"reports", "plugins"},
+                "revocationticket", "reports", "simulators"},
+    "operations": set(MODEL_ENDPOINTS) - {"user", "role"} | {"reports", "plugins", "simulators"},
 }
 CAN_WRITE = {
     "admin": set(MODEL_ENDPOINTS) - READ_ONLY,
-    "marketing": {"flow", "segment", "campaign", "link", "disclosure"},
+    "marketing": {"flow", "segment", "campaign", "link", "disclosure", "keyword"},
     "support": {"contact", "preference"},
     "operations": {"sender", "brand", "messagetype"},
 }
 
 
 def test_every_model_view_is_covered():
-    assert len(MODEL_ENDPOINTS) == 20
+    assert len(MODEL_ENDPOINTS) == 22
     assert set(CAN_WRITE["admin"]) | READ_ONLY == set(MODEL_ENDPOINTS)
 
 

@@ -145,3 +145,23 @@ def test_plain_replies_change_nothing(session, campaign):
     assert outcome.classification.kind == "none"
     assert outcome.reply is None and outcome.event is None
     assert session.scalar(sa.select(sa.func.count(ConsentEvent.id))) == before
+
+
+def test_support_resolves_review_tickets_and_overdue_ones_stand_out(client, login, session,
+                                                                    campaign):
+    text(session, "JOIN", "SM1")
+    text(session, "see you at the end of the day", "SM2")  # due 2026-12-07: not yet overdue
+    text(session, "I need to cancel my appointment", "SM3", at=T0 - timedelta(days=60))
+    tickets = session.scalars(sa.select(RevocationTicket).order_by(RevocationTicket.id)).all()
+    first_id, second_id = tickets[0].id, tickets[1].id
+    session.commit()
+    login("support")
+    listing = client.get("/admin/revocationticket/").get_data(as_text=True)
+    assert listing.count("overdue</strong>") == 1  # the one from 60 days ago
+    client.post("/admin/revocationticket/action/", data={"action": "dismiss", "rowid": str(first_id)})
+    client.post("/admin/revocationticket/action/", data={"action": "revoke", "rowid": str(second_id)})
+    session.expire_all()
+    assert session.get(RevocationTicket, first_id).status == "dismissed"
+    revoked = session.get(RevocationTicket, second_id)
+    assert (revoked.status, revoked.resolved_by) == ("revoked", "support@bloomandbranch.example")
+    assert set(states(session).values()) == {"opted_out"}

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from core.models import Brand, Campaign
+
+FREQUENCY = re.compile(r"\b(msgs?|messages?|texts?)\s*(/|per|a|an|each)\s*(mo|month|week|wk|day)"
+                       r"|frequency varies|recurring", re.I)
 
 RATES = "Msg & data rates may apply."
 STOP_HINT = "Reply STOP to cancel."
@@ -31,8 +36,8 @@ def help_reply(brand: Brand | None, campaign: Campaign | None) -> str:
 def opt_in_reply(brand: Brand | None, campaign: Campaign | None) -> str:
     text = (campaign.opt_in_confirmation if campaign and campaign.opt_in_confirmation
             else f"{_name(brand)}: You are subscribed.")
-    if campaign and campaign.message_frequency and campaign.message_frequency not in text:
-        text = f"{text} {campaign.message_frequency}."
+    if campaign and campaign.message_frequency and not FREQUENCY.search(text):
+        text = f"{text.rstrip()} {campaign.message_frequency.rstrip('.')}."
     for required in (RATES, HELP_HINT, STOP_HINT):
         text = _with(text, required, None)
     return _with(text, "", brand)

@@ -1,0 +1,104 @@
+"""Keyword lists, the revocation queue with its deadlines, and the two simulators."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, flash, request
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_security import current_user
+from markupsafe import Markup
+
+from admin.base import SecureModelView, SecureView
+from core.consent import app_ledger
+from core.db import db, utcnow
+from core.models import Contact, RevocationTicket
+from core.phone import InvalidPhone
+from core.simulate import SimulationError, classify_text, gate_check
+
+
+class KeywordView(SecureModelView):
+    area = "campaigns"
+    column_list = ("kind", "language", "text", "active", "created_at")
+    column_searchable_list = ("text",)
+    column_filters = ("kind", "language", "active")
+    form_columns = ("kind", "language", "text", "active")
+    form_choices = {"kind": [(k, k) for k in ("opt_out", "help", "opt_in", "phrase", "filler")]}
+
+
+def _due(_view: Any, _context: Any, ticket: RevocationTicket, _name: str) -> Markup:
+    overdue = ticket.status == "open" and ticket.due_at < utcnow()
+    text = ticket.due_at.strftime("%Y-%m-%d %H:%M %Z")
+    return Markup('<strong class="text-danger">{} overdue</strong>').format(text) if overdue else Markup(text)
+
+
+class RevocationTicketView(SecureModelView):
+    """Revocations a person must act on, oldest deadline first; overdue ones in red."""
+
+    area = "consent"
+    writable = False
+    action_permissions = {"revoke": "consent:opt_out", "dismiss": "consent:opt_out"}
+    column_list = ("due_at", "status", "possible", "channel", "contact", "text", "matched",
+                   "opened_at", "resolved_by")
+    column_filters = ("status", "possible", "channel", "due_at")
+    column_default_sort = ("due_at", False)
+    column_formatters = {"due_at": _due}
+
+    @action("revoke", "Record the revocation (opt out of everything)",
+            "Record an opt-out of every message type for the selected tickets' contacts?")
+    def revoke(self, ids: list[str]) -> None:
+        ledger = app_ledger(current_app, self.db_session)
+        for ticket in self._open(ids):
+            contact = ticket.contact
+            if contact is not None and contact.phone:
+                ledger.opt_out(contact, None, source="admin", occurred_at=utcnow(),
+                               actor=current_user.email,
+                               source_detail=f"revocation ticket {ticket.id} ({ticket.channel})")
+            self._close(ticket, "revoked")
+        self.db_session.commit()
+        flash("Recorded the revocations.", "success")
+
+    @action("dismiss", "Dismiss (not a revocation)", "Dismiss the selected tickets?")
+    def dismiss(self, ids: list[str]) -> None:
+        for ticket in self._open(ids):
+            self._close(ticket, "dismissed")
+        self.db_session.commit()
+        flash("Dismissed.", "success")
+
+    def _open(self, ids: list[str]) -> list[RevocationTicket]:
+        return list(self.db_session.scalars(sa.select(RevocationTicket).where(
+            RevocationTicket.id.in_(self.typed_ids(ids)), RevocationTicket.status == "open")))
+
+    def _close(self, ticket: RevocationTicket, status: str) -> None:
+        ticket.status, ticket.resolved_by, ticket.resolved_at = status, current_user.email, utcnow()
+
+
+class SimulatorsView(SecureView):
+    """What would the keyword engine and the gate do? Nothing here changes any data."""
+
+    area = "consent"
+
+    @expose("/")
+    def index(self) -> str:
+        args = request.args
+        keyword = gate = None
+        errors = []
+        if args.get("text"):
+            try:
+                keyword = classify_text(db.session, args["text"],
+                                        int(args["campaign"]) if args.get("campaign") else None)
+            except (SimulationError, ValueError) as error:
+                errors.append(str(error))
+        if args.get("phone"):
+            try:
+                at = datetime.fromisoformat(args["at"]) if args.get("at") else None
+                gate = gate_check(db.session, current_app, args["phone"],
+                                  args.get("type", "marketing"), at, args.get("body") or None)
+            except (SimulationError, InvalidPhone, ValueError) as error:
+                errors.append(str(error))
+        db.session.rollback()
+        return self.render("consentdesk/simulators.html", args=args, keyword=keyword, gate=gate,
+                           errors=errors, contacts=db.session.scalar(sa.select(sa.func.count(Contact.id))))
