@@ -97,6 +97,45 @@ def consent_proof(phone: str, fmt: str, output: str | None) -> None:
         click.echo(text)
 
 
+@consent_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--actor", default="csv import", show_default=True, help="Recorded on each event.")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def consent_import(path: str, actor: str, as_json: bool) -> None:
+    """Import consent records from a CSV file; bad rows are reported, the rest import."""
+    from core.consent.imports import Importer
+
+    with open(path, newline="", encoding="utf-8-sig") as stream:
+        report = Importer(db.session, current_app.extensions["consentdesk"].consent_sources,
+                          current_app.config["SUPPRESSION_KEY"], actor).run(stream)
+    db.session.commit()
+    if as_json:
+        click.echo(json.dumps(report.as_dict()))
+        return
+    for line, reason in report.errors:
+        click.echo(f"line {line}: {reason}")
+    click.echo(f"{report.imported} imported, {report.duplicates} already there, "
+               f"{len(report.errors)} rejected.")
+
+
+@consent_group.command("export")
+@click.argument("what", type=click.Choice(["state", "events"]))
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Default: standard output.")
+@with_appcontext
+def consent_export(what: str, output: str | None) -> None:
+    """Export the current consent state or every event as CSV."""
+    from core.consent import exports
+
+    write = exports.write_state if what == "state" else exports.write_events
+    if output:
+        with open(output, "w", newline="", encoding="utf-8") as handle:
+            count = write(db.session, handle)
+        click.echo(f"Wrote {count} rows to {output}")
+    else:
+        write(db.session, sys.stdout)
+
+
 @cli.group("keywords")
 def keywords_group() -> None:
     """The keyword engine."""

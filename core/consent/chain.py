@@ -30,7 +30,7 @@ HEAD_ID = 1
 EVENT_FIELDS = (
     "seq", "contact_id", "message_type_id", "action", "source", "source_detail",
     "disclosure_id", "disclosure_hash", "page_url", "document_url", "occurred_at",
-    "recorded_at", "actor", "campaign_id", "flow_id", "provider_message_id",
+    "recorded_at", "actor", "campaign_id", "flow_id", "provider_message_id", "external_id",
 )
 PERSONAL_FIELDS = (
     "nonce", "phone", "first_name", "last_name", "email", "ip", "user_agent", "keyword_text",

@@ -71,6 +71,7 @@ class ConsentEvent(Base):
     campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign.id"))
     flow_id: Mapped[int | None] = mapped_column(sa.ForeignKey("flow.id"))
     provider_message_id: Mapped[str | None] = mapped_column(sa.String(100))
+    external_id: Mapped[str | None] = mapped_column(sa.String(100), unique=True, index=True)
     personal_hash: Mapped[str] = mapped_column(sa.String(64))
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)

@@ -1,8 +1,8 @@
-"""keywords and revocation tickets
+"""keywords, revocation tickets, import keys
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 06:06:09.217217
+Create Date: 2026-11-23 06:16:42.287780
 """
 
 from alembic import op
@@ -49,9 +49,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_revocation_ticket_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_revocation_ticket_due_at'), ['due_at'], unique=False)
 
+    # Not batch mode: recreating consent_event on SQLite would drop its append-only triggers.
+    op.add_column('consent_event', sa.Column('external_id', sa.String(length=100), nullable=True))
+    op.create_index(op.f('ix_consent_event_external_id'), 'consent_event', ['external_id'],
+                    unique=True)
+
 
 
 def downgrade() -> None:
+    # Not batch mode: recreating consent_event on SQLite would drop its append-only triggers.
+    op.drop_index(op.f('ix_consent_event_external_id'), table_name='consent_event')
+    op.execute("ALTER TABLE consent_event DROP COLUMN external_id")
+
     with op.batch_alter_table('revocation_ticket', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_revocation_ticket_due_at'))
         batch_op.drop_index(batch_op.f('ix_revocation_ticket_contact_id'))

@@ -1,0 +1,140 @@
+"""CSV import and export of consent records."""
+
+import csv
+import io
+import json
+
+import pytest
+import sqlalchemy as sa
+from flask import current_app
+
+from core.consent import chain, is_suppressed
+from core.consent.imports import Importer
+from core.consent.maintenance import rebuild
+from core.models import Consent, ConsentEvent, Contact, Disclosure
+
+GOOD = """phone,message_type,action,occurred_at,source,source_detail,disclosure,page_url,ip,user_agent,first_name
+(415) 555-2671,marketing,opt_in,2026-03-01T15:30:00-05:00,web_form,checkout,Checkout,https://bloomandbranch.example/checkout,203.0.113.7,Mozilla/5.0,Ana
+212-555-0123,transactional,opt_in,2026-03-02T10:00:00Z,paper_form,form 17,Checkout,,,,Ben
++12125550123,all,opt_out,2026-03-05T10:00:00Z,keyword,STOP,,,,,
+"""
+
+BAD = """phone,message_type,action,occurred_at,source,disclosure
+555-CALL-NOW,marketing,opt_in,2026-03-01T15:30:00Z,web_form,Checkout
++14155552671,carrier pigeons,opt_in,2026-03-01T15:30:00Z,web_form,Checkout
++14155552671,marketing,opt_in,2026-03-01T15:30:00Z,web_form,
++14155552671,marketing,opt_in,2026-03-01 15:30,web_form,Checkout
++14155552671,marketing,opt_in,2026-03-01T15:30:00Z,purchased_list,Checkout
++14155552671,marketing,maybe,2026-03-01T15:30:00Z,web_form,Checkout
++14155552671,marketing,opt_in,2026-03-01T15:30:00Z,web_form,Unknown form
++13055550199,marketing,opt_in,2026-03-01T15:30:00Z,web_form,Checkout
+"""
+
+
+@pytest.fixture
+def importer(session):
+    session.add(Disclosure(name="Checkout", text="I agree to receive texts. Reply STOP to cancel."))
+    session.flush()
+    return Importer(session, current_app.extensions["consentdesk"].consent_sources,
+                    current_app.config["SUPPRESSION_KEY"], "import test")
+
+
+def run(importer, text, batch_size=5000):
+    report = importer.run(io.StringIO(text), batch_size=batch_size)
+    importer.session.commit()
+    return report
+
+
+def test_good_rows_import_with_chain_state_and_suppression(importer, session):
+    report = run(importer, GOOD)
+    assert (report.imported, report.duplicates, report.errors) == (3, 0, [])
+    assert chain.verify(session).ok
+    assert rebuild(session, fix=False).differences == []
+    ana = session.scalars(sa.select(Contact).filter_by(phone="+14155552671")).one()
+    assert (ana.first_name, ana.timezone) == ("Ana", "America/Los_Angeles")
+    event = session.scalars(sa.select(ConsentEvent).filter_by(contact_id=ana.id)).one()
+    assert event.evidence.ip == "203.0.113.7" and event.disclosure.name == "Checkout"
+    assert is_suppressed(session, current_app.config["SUPPRESSION_KEY"], "+12125550123")
+    ben_states = set(session.scalars(sa.select(Consent.state).join(Contact)
+                                     .where(Contact.phone == "+12125550123")))
+    assert ben_states == {"opted_out"}
+
+
+def test_each_bad_row_is_reported_with_its_line_and_the_rest_import(importer, session):
+    report = run(importer, BAD)
+    assert report.imported == 1
+    reasons = dict(report.errors)
+    assert "not a valid phone number" in reasons[2]
+    assert "unknown message type 'carrier pigeons'" in reasons[3]
+    assert "needs the disclosure" in reasons[4]
+    assert "needs a UTC offset" in reasons[5]
+    assert "cannot prove consent" in reasons[6]
+    assert "is not opt_in or opt_out" in reasons[7]
+    assert "unknown disclosure 'Unknown form'" in reasons[8]
+    assert sorted(reasons) == [2, 3, 4, 5, 6, 7, 8]
+
+
+def test_importing_the_same_file_twice_adds_nothing(importer, session):
+    run(importer, GOOD)
+    again = run(importer, GOOD.replace("(415) 555-2671", "+1 415 555 2671"))
+    assert (again.imported, again.duplicates) == (0, 3)
+    assert session.scalar(sa.select(sa.func.count(ConsentEvent.id))) == 3
+
+
+def test_small_batches_give_the_same_result(importer, session):
+    report = run(importer, GOOD, batch_size=1)
+    assert report.imported == 3
+    assert chain.verify(session).ok
+    assert rebuild(session, fix=False).differences == []
+
+
+def test_a_missing_required_column_is_one_clear_error(importer):
+    report = run(importer, "phone,occurred_at\n+14155552671,2026-03-01T15:30:00Z\n")
+    assert report.errors == [(1, "missing column(s): message_type")]
+
+
+def test_import_then_single_writes_keep_one_chain(importer, session):
+    from core.consent import app_ledger
+    from core.db import utcnow
+
+    run(importer, GOOD)
+    ana = session.scalars(sa.select(Contact).filter_by(phone="+14155552671")).one()
+    app_ledger(current_app, session).opt_out(ana, None, source="admin", actor="x",
+                                             occurred_at=utcnow())
+    session.commit()
+    assert chain.verify(session).events == 4
+
+
+def test_cli_import_and_exports(runner, session, tmp_path):
+    session.add(Disclosure(name="Checkout", text="I agree to receive texts. Reply STOP to cancel."))
+    session.commit()
+    source = tmp_path / "consents.csv"
+    source.write_text(GOOD + "=HYPERLINK(1),marketing,opt_in,2026-03-01T15:30:00Z,web_form,,Checkout\n")
+    result = runner.invoke(["consent", "import", str(source), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["imported"] == 3 and data["errors"][0]["line"] == 5
+    state_file, events_file = tmp_path / "state.csv", tmp_path / "events.csv"
+    runner.invoke(["consent", "export", "state", "-o", str(state_file)])
+    runner.invoke(["consent", "export", "events", "-o", str(events_file)])
+    state = list(csv.DictReader(state_file.open()))
+    assert {row["phone"] for row in state} == {"+14155552671", "+12125550123"}
+    events = list(csv.DictReader(events_file.open()))
+    assert [e["action"] for e in events] == ["opt_in", "opt_in", "opt_out"]
+    assert events[0]["phone"] == "+14155552671" and events[2]["message_type"] == "all"
+
+
+def test_export_neutralises_formulas(session, tmp_path):
+    from core.consent import app_ledger
+    from core.consent.exports import write_events
+    from core.db import utcnow
+
+    contact = Contact(phone="+14155552671", first_name="=cmd|' /C calc'!A0")
+    session.add(contact)
+    session.flush()
+    app_ledger(current_app, session).opt_out(contact, None, source="admin", actor="=1+1",
+                                             source_detail="@SUM(A1)", occurred_at=utcnow())
+    out = io.StringIO()
+    write_events(session, out)
+    row = list(csv.DictReader(io.StringIO(out.getvalue())))[0]
+    assert (row["actor"], row["source_detail"], row["phone"]) == ("'=1+1", "'@SUM(A1)", "+14155552671")
