@@ -49,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+        db.sessionmaker.configure(info={"suppression_key": app.config["SUPPRESSION_KEY"]})
 
     # Plugins: the built-in ones, then installed entry points.
     pm = plugins.make_plugin_manager(

@@ -211,3 +211,21 @@ def test_hook_register_gate_rules(make_app, session):
         decision = gate_for(app).check(db.session, outgoing, NOON_MONDAY)
         assert "no_shouting" in codes(decision)
         db.session.rollback()
+
+
+def test_audience_is_consent_minus_suppression_in_one_query(session, world):
+    from core.gate.audience import eligible
+
+    yes = contact_with(session, world, MANHATTAN, "marketing")
+    contact_with(session, world, AUSTIN, "transactional")
+    stopped = contact_with(session, world, MIAMI, "marketing")
+    world["ledger"].opt_out(stopped, None, source="keyword", actor="sms",
+                            occurred_at=datetime(2026, 2, 2, tzinfo=UTC))
+    # An erased, suppressed number imported again with an old opt-in stays out.
+    from core.consent.maintenance import erase_contact
+
+    erase_contact(session, stopped, "privacy")
+    again = contact_with(session, world, MIAMI, "marketing")
+    assert again.phone_hmac is not None
+    rows = session.execute(eligible(world["types"]["marketing"].id)).all()
+    assert [row.id for row in rows] == [yes.id]

@@ -37,27 +37,27 @@ PERSONAL_FIELDS = (
 )
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return value
+TIMESTAMP_FIELDS = ("occurred_at", "recorded_at")
+# Canonical JSON: keys sorted, no spaces, UTF-8 as is; instants as UTC with microseconds.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def canonical(data: dict[str, Any]) -> bytes:
-    plain = {key: _plain(value) for key, value in data.items()}
-    return json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+def instant(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if value else None
 
 
 def personal_digest(evidence: ConsentEvidence) -> str:
     fields = {name: getattr(evidence, name) for name in PERSONAL_FIELDS}
-    return hashlib.sha256(canonical(fields)).hexdigest()
+    return hashlib.sha256(_CANONICAL.encode(fields).encode()).hexdigest()
 
 
 def event_digest(event: ConsentEvent) -> str:
     fields = {name: getattr(event, name) for name in EVENT_FIELDS}
+    for name in TIMESTAMP_FIELDS:
+        fields[name] = instant(fields[name])
     fields["personal_hash"] = event.personal_hash
     fields["prev_hash"] = event.prev_hash
-    return hashlib.sha256(canonical(fields)).hexdigest()
+    return hashlib.sha256(_CANONICAL.encode(fields).encode()).hexdigest()
 
 
 def new_nonce() -> str:

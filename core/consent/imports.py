@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import IO, Any
 
 import phonenumbers
@@ -149,9 +150,12 @@ class Importer:
             raise RowError(f"{raw!r} is not a phone number") from None
         if not phonenumbers.is_valid_number(number):
             raise RowError(f"{raw!r} is not a valid phone number")
-        zones = number_timezones.time_zones_for_number(number)
-        zone = zones[0] if len(zones) == 1 and zones[0] != "Etc/Unknown" else None
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), zone
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        prefix = e164[:8]
+        if prefix not in _ZONES:
+            zones = number_timezones.time_zones_for_number(number)
+            _ZONES[prefix] = zones[0] if len(zones) == 1 and zones[0] != "Etc/Unknown" else None
+        return e164, _ZONES[prefix]
 
     def _disclosure(self, value: dict[str, str | None]) -> Disclosure | None:
         name = value.get("disclosure")
@@ -180,59 +184,75 @@ class Importer:
         report.duplicates += len(unique) - len(fresh)
         if not fresh:
             return
-        contacts = self._contacts(fresh)
+        contacts, new_contacts = self._contacts(fresh)
         head = chain.lock_head(session)
         now = utcnow()
         events, evidence = [], []
         for row in sorted(fresh, key=lambda r: r.line):
-            event = ConsentEvent(
+            event = SimpleNamespace(
                 contact_id=contacts[row.phone], message_type_id=row.type_id, action=row.action,
                 source=row.source, source_detail=row.source_detail,
                 disclosure_id=row.disclosure.id if row.disclosure else None,
                 disclosure_hash=row.disclosure.content_hash if row.disclosure else None,
                 page_url=row.values.get("page_url"), document_url=row.values.get("document_url"),
                 occurred_at=row.occurred_at, recorded_at=now, actor=self.actor,
-                external_id=row.key)
-            personal = ConsentEvidence(
+                campaign_id=None, flow_id=None, provider_message_id=None, external_id=row.key)
+            personal = SimpleNamespace(
                 nonce=chain.new_nonce(), phone=row.phone, first_name=row.values.get("first_name"),
                 last_name=row.values.get("last_name"), email=row.values.get("email"),
-                ip=row.values.get("ip"), user_agent=row.values.get("user_agent"))
+                ip=row.values.get("ip"), user_agent=row.values.get("user_agent"),
+                keyword_text=None)
             chain.link(head, event, personal)
             events.append(event)
             evidence.append(personal)
-        ids = self._insert_events(events)
-        for personal, event_id in zip(evidence, ids, strict=True):
-            personal.event_id = event_id
-        session.execute(sa.insert(ConsentEvidence), [_columns(p, ConsentEvidence) for p in evidence])
-        session.flush()
-        self._suppressions(fresh)
-        derive_states(session, set(contacts[row.phone] for row in fresh), list(self.types.values()))
+        session.flush()  # the head
+        session.execute(sa.insert(ConsentEvent.__table__), [vars(e) for e in events])
+        ids = dict(session.execute(sa.select(ConsentEvent.seq, ConsentEvent.id).where(
+            ConsentEvent.seq.between(events[0].seq, events[-1].seq))).all())
+        for event, personal in zip(events, evidence, strict=True):
+            event.id = personal.event_id = ids[event.seq]
+        session.execute(sa.insert(ConsentEvidence.__table__), [vars(p) for p in evidence])
+        self._suppressions(fresh, set(new_contacts))
+        fresh_ids = {contacts[p] for p in new_contacts}
+        self._derive_new(fresh_ids, events)
+        derive_states(session, {contacts[row.phone] for row in fresh} - fresh_ids,
+                      list(self.types.values()))
         report.imported += len(fresh)
 
-    def _contacts(self, rows: list[Row]) -> dict[str, int]:
+    def _derive_new(self, contact_ids: set[int], events: list[SimpleNamespace]) -> None:
+        """Contacts created by this batch have no other events: fold them in memory."""
+        from core.consent.ledger import fold
+
+        by_contact: dict[int, list[SimpleNamespace]] = defaultdict(list)
+        for event in events:
+            if event.contact_id in contact_ids:
+                by_contact[event.contact_id].append(event)
+        rows = [{"contact_id": contact_id, "message_type_id": type_id,
+                 "state": "opted_in" if event.action == "opt_in" else "opted_out",
+                 "since": event.occurred_at, "last_event_id": event.id}
+                for contact_id, contact_events in by_contact.items()
+                for type_id, event in fold(contact_events, self.types.values()).items()]
+        if rows:
+            self.session.execute(sa.insert(Consent.__table__), rows)
+
+    def _contacts(self, rows: list[Row]) -> tuple[dict[str, int], list[str]]:
         phones = {row.phone: row for row in rows}
         found = dict(self.session.execute(
             sa.select(Contact.phone, Contact.id).where(Contact.phone.in_(list(phones)))).all())
         new = [p for p in phones if p not in found]
         if new:
             now = utcnow()
-            self.session.execute(sa.insert(Contact), [
-                {"phone": p, "timezone": phones[p].timezone, "tags": [], "attributes": {},
+            self.session.execute(sa.insert(Contact.__table__), [
+                {"phone": p, "phone_hmac": suppression.phone_hmac(self.key, p),
+                 "timezone": phones[p].timezone, "tags": [], "attributes": {},
                  "first_name": phones[p].values.get("first_name"),
                  "last_name": phones[p].values.get("last_name"),
                  "email": phones[p].values.get("email"), "created_at": now} for p in new])
             found.update(self.session.execute(
                 sa.select(Contact.phone, Contact.id).where(Contact.phone.in_(new))).all())
-        return found
+        return found, new
 
-    def _insert_events(self, events: list[ConsentEvent]) -> list[int]:
-        rows = [_columns(e, ConsentEvent) for e in events]
-        result = self.session.execute(
-            sa.insert(ConsentEvent).returning(ConsentEvent.id, ConsentEvent.seq,
-                                              sort_by_parameter_order=True), rows)
-        return [event_id for event_id, _seq in result]
-
-    def _suppressions(self, rows: list[Row]) -> None:
+    def _suppressions(self, rows: list[Row], new_phones: set[str]) -> None:
         """The same rule as the ledger: an opt-out of everything suppresses unless a later
         opt-in exists; an opt-in lifts only an older suppression."""
         by_phone: dict[str, list[Row]] = defaultdict(list)
@@ -246,7 +266,10 @@ class Importer:
             for row in sorted(phone_rows, key=lambda r: r.occurred_at):
                 existing = current.get(row_hmac)
                 if row.action == "opt_out" and row.type_id is None:
-                    if not self._opted_in_after(phone, row.occurred_at):
+                    later = any(r.action == "opt_in" and r.occurred_at > row.occurred_at
+                                for r in phone_rows)
+                    if not later and (phone in new_phones
+                                      or not self._opted_in_after(phone, row.occurred_at)):
                         if existing is None:
                             current[row_hmac] = Suppression(phone_hmac=row_hmac,
                                                             reason=OPT_OUT_REASON,
@@ -287,13 +310,13 @@ def derive_states(session: Session, contact_ids: set[int], type_ids: list[int]) 
                              "state": "opted_in" if event.action == "opt_in" else "opted_out",
                              "since": event.occurred_at, "last_event_id": event.id})
         if rows:
-            session.execute(sa.insert(Consent), rows)
+            session.execute(sa.insert(Consent.__table__), rows)
     session.expire_all()
 
 
-def _columns(obj: Any, model: type) -> dict[str, Any]:
-    return {c.key: getattr(obj, c.key) for c in sa.inspect(model).column_attrs
-            if getattr(obj, c.key) is not None or c.key != "id"}
+# A number's time zone, remembered per +CC/area code/exchange prefix (the finest prefix the
+# time-zone data uses for North America), so a million numbers cost a few thousand look-ups.
+_ZONES: dict[str, str | None] = {}
 
 
 def _timestamp(text: str | None) -> datetime:

@@ -84,7 +84,8 @@ def erase_contact(session: Session, contact: Contact, actor: str) -> None:
     )
     session.execute(
         sa.update(Contact).where(Contact.id == contact.id).values(
-            phone=None, first_name=None, last_name=None, email=None, tags=[], attributes={},
+            phone=None, phone_hmac=None, first_name=None, last_name=None, email=None, tags=[],
+            attributes={},
             erased_at=now,
         )
     )

@@ -44,3 +44,23 @@ def lift(session: Session, key: str, e164: str, reason: str, opted_in_at: dateti
     existing = find(session, key, e164)
     if existing is not None and existing.reason == reason and existing.since < opted_in_at:
         session.delete(existing)
+
+
+SESSION_KEY = "suppression_key"
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _hash_contact_phones(session: Session, _context, _instances) -> None:
+    """Keep ``Contact.phone_hmac`` in step with ``Contact.phone`` for every ORM write."""
+    from core.models import Contact
+
+    changed = [c for c in list(session.new) + list(session.dirty)
+               if isinstance(c, Contact) and sa.inspect(c).attrs.phone.history.has_changes()]
+    if not changed:
+        return
+    key = session.info.get(SESSION_KEY)
+    if key is None:
+        raise RuntimeError("session.info['suppression_key'] is not set; build sessions "
+                           "through the app (core.db) or pass info={'suppression_key': ...}")
+    for contact in changed:
+        contact.phone_hmac = phone_hmac(key, contact.phone) if contact.phone else None

@@ -33,6 +33,9 @@ class Contact(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str | None] = mapped_column(sa.String(16), unique=True)  # None once erased
+    # HMAC of the phone with the suppression key (set on flush, see core.consent.suppression),
+    # so an audience query can leave suppressed numbers out in SQL.
+    phone_hmac: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     first_name: Mapped[str | None] = mapped_column(sa.String(100))
     last_name: Mapped[str | None] = mapped_column(sa.String(100))
     email: Mapped[str | None] = mapped_column(sa.String(200))

@@ -1,4 +1,4 @@
-"""keywords, revocation tickets, import keys
+"""keywords, revocation tickets, import keys, contact phone HMAC
 
 Revision ID: 0002
 Revises: 0001
@@ -49,6 +49,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_revocation_ticket_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_revocation_ticket_due_at'), ['due_at'], unique=False)
 
+    op.add_column('contact', sa.Column('phone_hmac', sa.String(length=64), nullable=True))
+    op.create_index(op.f('ix_contact_phone_hmac'), 'contact', ['phone_hmac'], unique=False)
     # Not batch mode: recreating consent_event on SQLite would drop its append-only triggers.
     op.add_column('consent_event', sa.Column('external_id', sa.String(length=100), nullable=True))
     op.create_index(op.f('ix_consent_event_external_id'), 'consent_event', ['external_id'],
@@ -60,6 +62,8 @@ def downgrade() -> None:
     # Not batch mode: recreating consent_event on SQLite would drop its append-only triggers.
     op.drop_index(op.f('ix_consent_event_external_id'), table_name='consent_event')
     op.execute("ALTER TABLE consent_event DROP COLUMN external_id")
+    op.drop_index(op.f('ix_contact_phone_hmac'), table_name='contact')
+    op.execute("ALTER TABLE contact DROP COLUMN phone_hmac")
 
     with op.batch_alter_table('revocation_ticket', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_revocation_ticket_due_at'))
