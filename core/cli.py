@@ -97,6 +97,46 @@ def consent_proof(phone: str, fmt: str, output: str | None) -> None:
         click.echo(text)
 
 
+@consent_group.command("revoke")
+@click.argument("phone")
+@click.option("--channel", required=True, help="How it arrived: email, phone, helpdesk, letter...")
+@click.option("--note", required=True, help="What the person said, for the record.")
+@click.option("--received-at", help="ISO-8601 time with offset (default: now).")
+@click.option("--follow-up", is_flag=True, help="Open a ticket due in 10 business days.")
+@click.option("--actor", default="cli", show_default=True)
+@with_appcontext
+def consent_revoke(phone, channel, note, received_at, follow_up, actor) -> None:
+    """Record a revocation received outside SMS: an opt-out of everything, at once."""
+    from datetime import datetime
+
+    import sqlalchemy as sa
+
+    from core.consent.revocations import record_revocation
+    from core.db import utcnow
+    from core.models import Contact
+    from core.phone import InvalidPhone, to_e164
+
+    try:
+        e164 = to_e164(phone)
+        when = datetime.fromisoformat(received_at) if received_at else utcnow()
+    except (InvalidPhone, ValueError) as error:
+        raise click.BadParameter(str(error)) from None
+    if when.tzinfo is None:
+        raise click.BadParameter("--received-at needs a UTC offset")
+    contact = db.session.scalars(sa.select(Contact).filter_by(phone=e164)).one_or_none()
+    if contact is None:
+        contact = Contact(phone=e164)
+        db.session.add(contact)
+        db.session.flush()
+    event, ticket = record_revocation(db.session, current_app, contact, channel=channel,
+                                      note=note, actor=actor, received_at=when,
+                                      follow_up=follow_up)
+    db.session.commit()
+    click.echo(f"Recorded the opt-out of {e164} (event #{event.seq}); suppressed.")
+    if ticket:
+        click.echo(f"Follow-up ticket {ticket.id} due {ticket.due_at.isoformat()}.")
+
+
 @consent_group.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--actor", default="csv import", show_default=True, help="Recorded on each event.")

@@ -229,3 +229,27 @@ def test_audience_is_consent_minus_suppression_in_one_query(session, world):
     assert again.phone_hmac is not None
     rows = session.execute(eligible(world["types"]["marketing"].id)).all()
     assert [row.id for row in rows] == [yes.id]
+
+
+def test_outbox_records_the_verdict_once_per_key(session, world):
+    from core.sending.outbox import enqueue
+
+    contact = contact_with(session, world, MANHATTAN, "marketing")
+    gate = gate_for(current_app)
+    late = datetime(2026, 11, 23, 22, 0, tzinfo=NY)
+
+    def outgoing(body):
+        return Outgoing(contact, world["types"]["marketing"], body, world["sender"], world["brand"])
+
+    deferred = enqueue(session, gate, outgoing(OK_BODY), "promo:1:contact", late)
+    assert (deferred.status, deferred.send_after.astimezone(NY).hour) == ("deferred", 8)
+    assert deferred.block_reasons[0].startswith("quiet_hours: 22:00 is outside 08:00-21:00")
+    again = enqueue(session, gate, outgoing("different text"), "promo:1:contact", late)
+    assert again.id == deferred.id and again.body == OK_BODY
+    blocked = enqueue(session, gate, outgoing("20% off!"), "promo:2:contact", NOON_MONDAY)
+    assert blocked.status == "blocked"
+    assert [r.split(":")[0] for r in blocked.block_reasons] == ["brand_missing",
+                                                               "opt_out_language_missing"]
+    queued = enqueue(session, gate, outgoing(OK_BODY), "promo:3:contact", NOON_MONDAY)
+    assert (queued.status, queued.block_reasons, queued.segments, queued.encoding) == (
+        "queued", [], 1, "GSM-7")

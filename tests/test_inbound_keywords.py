@@ -165,3 +165,17 @@ def test_support_resolves_review_tickets_and_overdue_ones_stand_out(client, logi
     revoked = session.get(RevocationTicket, second_id)
     assert (revoked.status, revoked.resolved_by) == ("revoked", "support@bloomandbranch.example")
     assert set(states(session).values()) == {"opted_out"}
+
+
+def test_a_revocation_by_email_is_recorded_at_once_with_a_follow_up_ticket(runner, session):
+    result = runner.invoke(["consent", "revoke", "+12125550123", "--channel", "email",
+                            "--note", "Please remove me from your texts",
+                            "--received-at", "2026-11-20T10:00:00-05:00", "--follow-up",
+                            "--actor", "support@bloomandbranch.example"])
+    assert result.exit_code == 0, result.output
+    assert "suppressed" in result.output and "due 2026-12-08T04:59:59+00:00" in result.output
+    event = session.scalars(sa.select(ConsentEvent)).one()
+    assert (event.action, event.message_type_id, event.source) == ("opt_out", None, "admin")
+    assert event.source_detail == "email: Please remove me from your texts"
+    assert suppressed(session)
+    assert session.scalars(sa.select(RevocationTicket.possible)).one() is False

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from core.consent import Evidence, app_ledger
 from core.consent.suppression import is_suppressed
 from core.deadlines import revocation_due
+from core.gate.check import Outgoing, gate_for
 from core.keywords import classify, replies, vocabulary
 from core.keywords.classify import HELP, OPT_IN, OPT_OUT, REVIEW, Classification
 from core.models import (
@@ -31,6 +32,7 @@ from core.models import (
     text_hash,
 )
 from core.phone import to_e164
+from core.sending import outbox
 
 DEFAULT_OPT_IN_TYPE = "marketing"
 
@@ -88,9 +90,9 @@ def receive(session: Session, app: Flask, inbound: Inbound,
                                        evidence=evidence,
                                        campaign_id=campaign.id if campaign else None)
         if not already_out and not provider_replies_to_stop:
-            outcome.reply = _reply(session, message, replies.stop_reply(brand))
+            outcome.reply = _reply(session, app, message, replies.stop_reply(brand))
     elif result.kind == HELP:
-        outcome.reply = _reply(session, message, replies.help_reply(brand, campaign))
+        outcome.reply = _reply(session, app, message, replies.help_reply(brand, campaign))
     elif result.kind == OPT_IN:
         disclosure = keyword_disclosure(session, campaign, brand)
         for message_type in _opt_in_types(session, contact):
@@ -98,7 +100,7 @@ def receive(session: Session, app: Flask, inbound: Inbound,
                 contact, message_type, source="keyword", disclosure=disclosure,
                 occurred_at=inbound.sent_at, actor="inbound SMS", source_detail=result.matched,
                 evidence=evidence, campaign_id=campaign.id if campaign else None)
-        outcome.reply = _reply(session, message, replies.opt_in_reply(brand, campaign))
+        outcome.reply = _reply(session, app, message, replies.opt_in_reply(brand, campaign))
     elif result.kind == REVIEW:
         outcome.ticket = RevocationTicket(contact_id=contact.id, message_id=message.id,
                                           channel="sms", possible=True, text=inbound.body,
@@ -109,13 +111,14 @@ def receive(session: Session, app: Flask, inbound: Inbound,
     return outcome
 
 
-def _reply(session: Session, inbound_message: Message, body: str) -> Message:
-    reply = Message(direction="out", status="queued", contact_id=inbound_message.contact_id,
-                    phone=inbound_message.phone, sender_id=inbound_message.sender_id,
-                    campaign_id=inbound_message.campaign_id, body=body,
-                    idempotency_key=f"reply:{inbound_message.idempotency_key}")
-    session.add(reply)
-    return reply
+def _reply(session: Session, app: Flask, inbound_message: Message, body: str) -> Message:
+    """The reply the rules require, through the outbox and the gate like any message."""
+    support = session.scalars(sa.select(MessageType).filter_by(slug="support")).first()
+    outgoing = Outgoing(contact=inbound_message.contact, message_type=support, body=body,
+                        sender=inbound_message.sender, brand=None, compliance_reply=True)
+    return outbox.enqueue(session, gate_for(app), outgoing,
+                          key=f"reply:{inbound_message.idempotency_key}",
+                          at=inbound_message.created_at, campaign_id=inbound_message.campaign_id)
 
 
 def _opt_in_types(session: Session, contact: Contact) -> list[MessageType]:

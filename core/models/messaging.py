@@ -74,6 +74,8 @@ class Message(Base):
     provider: Mapped[str | None] = mapped_column(sa.String(50))
     provider_message_id: Mapped[str | None] = mapped_column(sa.String(100), index=True)
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
+    send_after: Mapped[datetime | None] = mapped_column()  # a deferred message's earliest time
+    expires_at: Mapped[datetime | None] = mapped_column()  # a time-specific message's deadline
     segments: Mapped[int] = mapped_column(default=1)
     encoding: Mapped[str] = mapped_column(sa.String(5), default="GSM-7")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -49,6 +49,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_revocation_ticket_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_revocation_ticket_due_at'), ['due_at'], unique=False)
 
+    op.add_column('message', sa.Column('send_after', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('message', sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('contact', sa.Column('phone_hmac', sa.String(length=64), nullable=True))
     op.create_index(op.f('ix_contact_phone_hmac'), 'contact', ['phone_hmac'], unique=False)
     # Not batch mode: recreating consent_event on SQLite would drop its append-only triggers.
@@ -62,6 +64,8 @@ def downgrade() -> None:
     # Not batch mode: recreating consent_event on SQLite would drop its append-only triggers.
     op.drop_index(op.f('ix_consent_event_external_id'), table_name='consent_event')
     op.execute("ALTER TABLE consent_event DROP COLUMN external_id")
+    op.execute("ALTER TABLE message DROP COLUMN send_after")
+    op.execute("ALTER TABLE message DROP COLUMN expires_at")
     op.drop_index(op.f('ix_contact_phone_hmac'), table_name='contact')
     op.execute("ALTER TABLE contact DROP COLUMN phone_hmac")
 

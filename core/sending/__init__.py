@@ -1,0 +1,1 @@
+"""The outbox: every outbound message is a row first, judged by the gate before it is sent."""
