@@ -87,7 +87,3 @@ def _plugin_names(value: str | list[str] | None) -> list[str] | None:
     return list(value)
 
 
-def consentdesk(app: Flask) -> Consentdesk:
-    return app.extensions["consentdesk"]
-
-

@@ -179,3 +179,11 @@ def test_a_revocation_by_email_is_recorded_at_once_with_a_follow_up_ticket(runne
     assert event.source_detail == "email: Please remove me from your texts"
     assert suppressed(session)
     assert session.scalars(sa.select(RevocationTicket.possible)).one() is False
+
+
+def test_dashboard_counts_overdue_revocations(client, login, session, campaign):
+    text(session, "I need to cancel my appointment", "SM1", at=T0 - timedelta(days=60))
+    session.commit()
+    login("support")
+    home = client.get("/admin/").get_data(as_text=True)
+    assert "Overdue revocation tickets</th><td>1<" in home

@@ -6,6 +6,7 @@ import csv
 import io
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Response, abort, current_app, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_security import current_user
@@ -14,7 +15,8 @@ from markupsafe import Markup
 from admin.base import SecureView
 from core import plugins
 from core.csvsafe import neutralise
-from core.db import db
+from core.db import db, utcnow
+from core.models import RevocationTicket
 from hooks import AdminPage
 
 
@@ -98,4 +100,9 @@ class HomeView(AdminIndexView):
                    (SELECT COUNT(*) FROM consent_event) AS consent_events
             """
         )[0]
+        counts["open_revocation_tickets"] = db.session.scalar(
+            sa.select(sa.func.count(RevocationTicket.id)).where(RevocationTicket.status == "open"))
+        counts["overdue_revocation_tickets"] = db.session.scalar(
+            sa.select(sa.func.count(RevocationTicket.id)).where(
+                RevocationTicket.status == "open", RevocationTicket.due_at < utcnow()))
         return self.render("consentdesk/home.html", counts=counts)

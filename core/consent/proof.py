@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.consent import chain, suppression
 from core.db import utcnow
-from core.models import ConsentEvent, Contact, text_hash
+from core.models import Brand, ConsentEvent, Contact, text_hash
 
 _templates = jinja2.Environment(
     loader=jinja2.PackageLoader("core", "templates"), autoescape=True
@@ -34,6 +34,8 @@ def build(session: Session, e164: str, suppression_key: str, brand: str | None =
         .order_by(ConsentEvent.occurred_at, ConsentEvent.seq)
     ).all()
     whole_chain = chain.verify(session)
+    if brand is None:
+        brand = session.scalar(sa.select(Brand.public_name).order_by(Brand.id).limit(1))
     return {
         "title": f"Proof of consent for {e164}",
         "brand": brand,
