@@ -1,0 +1,64 @@
+"""The admin panel in a real browser (headless Chromium through Playwright), CSRF switched on."""
+
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine (apt-get install chromium)"),
+]
+PASSWORD = "correct horse battery staple"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def live_server(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    from core.security import create_user
+
+    with app.app_context():
+        create_user(app, "support@bloomandbranch.example", PASSWORD, ["support"])
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def page(tmp_path):
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page()
+        yield page
+        page.screenshot(path=str(tmp_path / "last.png"), full_page=True)
+        browser.close()
+
+
+def test_support_signs_in_and_adds_a_contact_through_the_real_forms(live_server, page):
+    page.goto(f"{live_server}/admin/contact/")
+    assert "/login" in page.url
+    page.fill("input[name=email]", "support@bloomandbranch.example")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server}/admin/contact/")
+
+    page.goto(f"{live_server}/admin/contact/new/")
+    page.fill("input[name=phone]", "555-CALL-NOW")
+    page.click("input[type=submit][value=Save]")
+    assert "is not a valid phone number" in page.content()
+
+    page.fill("input[name=phone]", "(415) 555-2671")
+    page.fill("input[name=first_name]", "Ana")
+    page.click("input[type=submit][value=Save]")
+    page.wait_for_url(f"{live_server}/admin/contact/**")
+    listing = page.content()
+    assert "+14155552671" in listing and "Ana" in listing
+
+    assert "Flows" not in page.inner_text("nav")  # support's menu has no flows
