@@ -29,7 +29,7 @@ AREAS = (
     "reports",
 )
 
-ACTIONS = ("consent:opt_out",)
+ACTIONS = ("consent:opt_out", "contacts:erase")
 
 
 def _read(*areas: str) -> set[str]:

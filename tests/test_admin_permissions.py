@@ -113,3 +113,21 @@ def test_menu_shows_only_what_the_role_may_read(client, login):
     assert "/admin/contact/" in home
     assert "/admin/flow/" not in home
     assert "/admin/user/" not in home
+
+
+@pytest.mark.parametrize(("role", "allowed"), [("admin", True), ("support", False),
+                                               ("marketing", False), ("operations", False)])
+def test_only_admin_erases_personal_data(client, login, session, role, allowed):
+    from core.models import AuditLog, Contact
+
+    session.add(Contact(phone="+14155552671", first_name="Ana"))
+    session.commit()
+    login(role)
+    response = client.post("/admin/contact/action/", data={"action": "erase", "rowid": "1"})
+    assert response.status_code == (302 if allowed else 403)
+    session.expire_all()
+    contact = session.get(Contact, 1)
+    assert (contact.phone is None) == allowed
+    if allowed:
+        entry = session.query(AuditLog).filter_by(action="erase").one()
+        assert entry.actor == "admin@bloomandbranch.example"

@@ -77,6 +77,7 @@ def test_stop_opts_out_of_everything_suppresses_and_confirms_once(session, campa
     assert outcome.reply.body == (
         "Bloom & Branch: You have been unsubscribed and will receive no further text messages "
         "from this program. Reply HELP for help.")
+    assert outcome.reply.expires_at == T0 + timedelta(minutes=10)  # 5 minutes after the STOP
     again = text(session, "STOP", "SM3", at=T0 + timedelta(minutes=6))
     assert again.event is not None and again.reply is None
 
@@ -187,3 +188,16 @@ def test_dashboard_counts_overdue_revocations(client, login, session, campaign):
     login("support")
     home = client.get("/admin/").get_data(as_text=True)
     assert "Overdue revocation tickets</th><td>1<" in home
+
+
+def test_a_stop_confirmation_not_sent_within_5_minutes_is_dropped(session, campaign):
+    from core.gate.check import Outgoing, gate_for
+
+    outcome = text(session, "STOP", "SM1")
+    reply = outcome.reply
+    late = Outgoing(reply.contact, reply.message_type, reply.body, reply.sender, None,
+                    compliance_reply=True, expires_at=reply.expires_at)
+    gate = gate_for(current_app)
+    assert gate.check(session, late, T0 + timedelta(minutes=4)).allowed
+    decision = gate.check(session, late, T0 + timedelta(minutes=6))
+    assert [r.code for r in decision.reasons] == ["expired"]

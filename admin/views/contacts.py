@@ -12,13 +12,14 @@ from admin.base import ReadOnlyModelView, SecureModelView, permitted
 from admin.formatters import as_json, short_hash
 from admin.validators import e164_phone
 from core.consent import app_ledger, proof
+from core.consent.maintenance import erase_contact
 from core.db import utcnow
 from core.models import Contact
 
 
 class ContactView(SecureModelView):
     area = "contacts"
-    action_permissions = {"record_opt_out": "consent:opt_out"}
+    action_permissions = {"record_opt_out": "consent:opt_out", "erase": "contacts:erase"}
 
     column_list = ("phone", "first_name", "last_name", "email", "timezone", "tags", "created_at")
     column_searchable_list = ("phone", "first_name", "last_name", "email")
@@ -66,6 +67,21 @@ class ContactView(SecureModelView):
             )
         self.db_session.commit()
         flash(f"Recorded an opt-out for {len(contacts)} contact(s).", "success")
+
+
+    @action(
+        "erase",
+        "Erase personal data",
+        "Erase the selected people's personal data? Their consent events and any suppression "
+        "stay; this cannot be undone.",
+    )
+    def erase(self, ids: list[str]) -> None:
+        contacts = self.db_session.query(Contact).filter(Contact.id.in_(self.typed_ids(ids))).all()
+        for contact in contacts:
+            if contact.erased_at is None:
+                erase_contact(self.db_session, contact, current_user.email)
+        self.db_session.commit()
+        flash(f"Erased the personal data of {len(contacts)} contact(s).", "success")
 
 
 class PreferenceView(SecureModelView):

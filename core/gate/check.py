@@ -96,6 +96,10 @@ class Gate:
         if blocks:
             return Decision(BLOCK, tuple(blocks), local_time=local)
         if outgoing.compliance_reply:
+            if outgoing.expires_at is not None and at > outgoing.expires_at:
+                return Decision(BLOCK, (Reason("expired", "a compliance reply not sent by "
+                                               f"{outgoing.expires_at.isoformat()} is dropped"),),
+                                local_time=local)
             return Decision(ALLOW, local_time=local)
         return self._timing(session, outgoing, at, local, state)
 

@@ -8,7 +8,7 @@ the reply is the outbox's job (the sending pipeline).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask
@@ -35,6 +35,8 @@ from core.phone import to_e164
 from core.sending import outbox
 
 DEFAULT_OPT_IN_TYPE = "marketing"
+# The FCC allows one confirmation of a revocation, sent within 5 minutes; later, none at all.
+STOP_CONFIRMATION_WINDOW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ def receive(session: Session, app: Flask, inbound: Inbound,
                                        evidence=evidence,
                                        campaign_id=campaign.id if campaign else None)
         if not already_out and not provider_replies_to_stop:
-            outcome.reply = _reply(session, app, message, replies.stop_reply(brand))
+            outcome.reply = _reply(session, app, message, replies.stop_reply(brand),
+                                   expires_after=STOP_CONFIRMATION_WINDOW)
     elif result.kind == HELP:
         outcome.reply = _reply(session, app, message, replies.help_reply(brand, campaign))
     elif result.kind == OPT_IN:
@@ -111,11 +114,14 @@ def receive(session: Session, app: Flask, inbound: Inbound,
     return outcome
 
 
-def _reply(session: Session, app: Flask, inbound_message: Message, body: str) -> Message:
+def _reply(session: Session, app: Flask, inbound_message: Message, body: str,
+           expires_after: timedelta | None = None) -> Message:
     """The reply the rules require, through the outbox and the gate like any message."""
     support = session.scalars(sa.select(MessageType).filter_by(slug="support")).first()
+    expires_at = inbound_message.created_at + expires_after if expires_after else None
     outgoing = Outgoing(contact=inbound_message.contact, message_type=support, body=body,
-                        sender=inbound_message.sender, brand=None, compliance_reply=True)
+                        sender=inbound_message.sender, brand=None, compliance_reply=True,
+                        expires_at=expires_at)
     return outbox.enqueue(session, gate_for(app), outgoing,
                           key=f"reply:{inbound_message.idempotency_key}",
                           at=inbound_message.created_at, campaign_id=inbound_message.campaign_id)
