@@ -75,11 +75,12 @@ def prepare(engine: sa.Engine) -> None:
         session.commit()
 
 
-def run_import(engine: sa.Engine, text: str) -> tuple[float, object]:
+def run_import(engine: sa.Engine, text: str, workers: int) -> tuple[float, object, object]:
     sources = {source.name: source for source in register_consent_sources()}
     with Session(engine, info={"suppression_key": "bench"}) as session:
         started = time.perf_counter()
-        report = Importer(session, sources, "bench", "bench").run(io.StringIO(text))
+        report = Importer(session, sources, "bench", "bench").run(io.StringIO(text),
+                                                                  workers=workers)
         session.commit()
         elapsed = time.perf_counter() - started
         verified = chain.verify(session)
@@ -90,6 +91,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="validating processes beside the writer (0: none)")
     args = parser.parse_args()
     text, phones = make_csv(args.rows)
     base = floor(phones)
@@ -98,9 +101,9 @@ def main() -> None:
     for kind in args.databases.split(","):
         with database(kind) as engine:
             prepare(engine)
-            elapsed, report, verified = run_import(engine, text)
+            elapsed, report, verified = run_import(engine, text, args.workers)
             rate = args.rows / elapsed
-            print(f"{kind:9} import: {rate:9,.0f} rows/s ({elapsed:.1f} s; {report.imported:,} "
+            print(f"{kind:9} import ({args.workers} validating process(es)): {rate:9,.0f} rows/s ({elapsed:.1f} s; {report.imported:,} "
                   f"imported, {len(report.errors):,} rejected) | {rate / base:.2f}x the floor | "
                   f"chain {'verifies' if verified.ok else 'BROKEN'} | target >= 30,000 rows/s")
 

@@ -138,3 +138,12 @@ def test_export_neutralises_formulas(session, tmp_path):
     write_events(session, out)
     row = list(csv.DictReader(io.StringIO(out.getvalue())))[0]
     assert (row["actor"], row["source_detail"], row["phone"]) == ("'=1+1", "'@SUM(A1)", "+14155552671")
+
+
+def test_rows_validated_in_a_worker_process_import_the_same(importer, session):
+    good = importer.run(io.StringIO(GOOD), batch_size=2, workers=1)
+    bad = importer.run(io.StringIO(BAD), batch_size=3, workers=1)
+    session.commit()
+    assert (good.imported, good.errors) == (3, [])
+    assert bad.imported == 1 and sorted(dict(bad.errors)) == [2, 3, 4, 5, 6, 7, 8]
+    assert chain.verify(session).ok and rebuild(session, fix=False).differences == []

@@ -17,7 +17,6 @@ saves round trips.
 from __future__ import annotations
 
 import csv
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,12 +24,11 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import IO, Any
 
-import phonenumbers
 import sqlalchemy as sa
-from phonenumbers import timezone as number_timezones
 from sqlalchemy.orm import Session
 
 from core.consent import chain, suppression
+from core.consent.import_rows import Row, RowParser, parse_chunks
 from core.consent.ledger import OPT_OUT_REASON
 from core.db import utcnow
 from core.models import (
@@ -44,8 +42,6 @@ from core.models import (
 )
 from hooks.types import ConsentSource
 
-ACTIONS = ("opt_in", "opt_out")
-ALL_TYPES = "all"
 
 
 @dataclass
@@ -59,118 +55,40 @@ class ImportReport:
                 "errors": [{"line": line, "reason": reason} for line, reason in self.errors]}
 
 
-@dataclass
-class Row:
-    line: int
-    phone: str
-    timezone: str | None
-    type_id: int | None
-    action: str
-    occurred_at: datetime
-    source: str
-    source_detail: str | None
-    disclosure: Disclosure | None
-    values: dict[str, str | None]
-    key: str
-
-
-class RowError(ValueError):
-    pass
-
-
 class Importer:
     def __init__(self, session: Session, sources: dict[str, ConsentSource],
                  suppression_key: str, actor: str, region: str = "US") -> None:
         self.session = session
-        self.sources = sources
         self.key = suppression_key
         self.actor = actor
-        self.region = region
         self.types = {t.slug: t.id for t in session.scalars(sa.select(MessageType))}
-        self.disclosures: dict[str, list[Disclosure]] = defaultdict(list)
-        for disclosure in session.scalars(sa.select(Disclosure).order_by(Disclosure.version)):
-            self.disclosures[disclosure.name].append(disclosure)
+        disclosures: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+        for d in session.scalars(sa.select(Disclosure).order_by(Disclosure.version)):
+            disclosures[d.name].append((d.version, d.id, d.content_hash))
+        self.parser = RowParser(types=self.types, disclosures=dict(disclosures),
+                                provable={name: s.provable for name, s in sources.items()},
+                                region=region)
 
-    def run(self, stream: IO[str], batch_size: int = 5000) -> ImportReport:
+    def run(self, stream: IO[str], batch_size: int = 5000, workers: int = 0) -> ImportReport:
+        """Import ``stream``; ``workers`` > 0 validates rows in that many other processes
+        while this one writes (the writer is sequential: the chain is one line)."""
         report = ImportReport()
         reader = csv.DictReader(stream)
         missing = {"phone", "message_type", "occurred_at"} - set(reader.fieldnames or ())
         if missing:
             report.errors.append((1, f"missing column(s): {', '.join(sorted(missing))}"))
             return report
-        for batch in _batches(self._rows(reader, report), batch_size):
-            self._write(batch, report)
+        chunks = _batches(enumerate(reader, start=2), batch_size)
+        for parsed in parse_chunks(self.parser, chunks, workers):
+            rows = []
+            for item in parsed:
+                if isinstance(item, Row):
+                    rows.append(item)
+                else:
+                    report.errors.append(item)
+            if rows:
+                self._write(rows, report)
         return report
-
-    # Validation, one row at a time.
-
-    def _rows(self, reader: csv.DictReader, report: ImportReport) -> Iterator[Row]:
-        for number, raw in enumerate(reader, start=2):
-            try:
-                yield self._parse(number, raw)
-            except RowError as error:
-                report.errors.append((number, str(error)))
-
-    def _parse(self, line: int, raw: dict[str, str]) -> Row:
-        value = {k: (v or "").strip() or None for k, v in raw.items() if k}
-        phone, timezone = self._phone(value.get("phone"))
-        slug = (value.get("message_type") or "").lower()
-        action = (value.get("action") or "opt_in").lower()
-        if action not in ACTIONS:
-            raise RowError(f"action {action!r} is not opt_in or opt_out")
-        if slug == ALL_TYPES and action == "opt_out":
-            type_id = None
-        elif slug in self.types:
-            type_id = self.types[slug]
-        else:
-            raise RowError(f"unknown message type {slug!r}")
-        occurred_at = _timestamp(value.get("occurred_at"))
-        source = value.get("source") or "csv_import"
-        known = self.sources.get(source)
-        if known is None:
-            raise RowError(f"unknown consent source {source!r}")
-        disclosure = self._disclosure(value) if action == "opt_in" else None
-        if action == "opt_in" and not known.provable:
-            raise RowError(f"source {source!r} cannot prove consent")
-        if action == "opt_in" and disclosure is None:
-            raise RowError("an opt-in needs the disclosure the person saw (disclosure column)")
-        fingerprint = "|".join(str(x) for x in (
-            phone, slug, action, occurred_at.isoformat(), source, value.get("source_detail"),
-            disclosure.id if disclosure else None))
-        return Row(line, phone, timezone, type_id, action, occurred_at, source,
-                   value.get("source_detail"), disclosure, value,
-                   "import:" + hashlib.sha256(fingerprint.encode()).hexdigest()[:40])
-
-    def _phone(self, raw: str | None) -> tuple[str, str | None]:
-        if not raw:
-            raise RowError("phone is empty")
-        try:
-            number = phonenumbers.parse(raw, self.region)
-        except phonenumbers.NumberParseException:
-            raise RowError(f"{raw!r} is not a phone number") from None
-        if not phonenumbers.is_valid_number(number):
-            raise RowError(f"{raw!r} is not a valid phone number")
-        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        prefix = e164[:8]
-        if prefix not in _ZONES:
-            zones = number_timezones.time_zones_for_number(number)
-            _ZONES[prefix] = zones[0] if len(zones) == 1 and zones[0] != "Etc/Unknown" else None
-        return e164, _ZONES[prefix]
-
-    def _disclosure(self, value: dict[str, str | None]) -> Disclosure | None:
-        name = value.get("disclosure")
-        if not name:
-            return None
-        versions = self.disclosures.get(name)
-        if not versions:
-            raise RowError(f"unknown disclosure {name!r}")
-        wanted = value.get("disclosure_version")
-        if wanted is None:
-            return versions[-1]
-        match = next((d for d in versions if str(d.version) == wanted), None)
-        if match is None:
-            raise RowError(f"disclosure {name!r} has no version {wanted}")
-        return match
 
     # Writing, one batch at a time.
 
@@ -192,8 +110,8 @@ class Importer:
             event = SimpleNamespace(
                 contact_id=contacts[row.phone], message_type_id=row.type_id, action=row.action,
                 source=row.source, source_detail=row.source_detail,
-                disclosure_id=row.disclosure.id if row.disclosure else None,
-                disclosure_hash=row.disclosure.content_hash if row.disclosure else None,
+                disclosure_id=row.disclosure_id,
+                disclosure_hash=row.disclosure_hash,
                 page_url=row.values.get("page_url"), document_url=row.values.get("document_url"),
                 occurred_at=row.occurred_at, recorded_at=now, actor=self.actor,
                 campaign_id=None, flow_id=None, provider_message_id=None, external_id=row.key)
@@ -314,25 +232,10 @@ def derive_states(session: Session, contact_ids: set[int], type_ids: list[int]) 
     session.expire_all()
 
 
-# A number's time zone, remembered per +CC/area code/exchange prefix (the finest prefix the
-# time-zone data uses for North America), so a million numbers cost a few thousand look-ups.
-_ZONES: dict[str, str | None] = {}
 
 
-def _timestamp(text: str | None) -> datetime:
-    if not text:
-        raise RowError("occurred_at is empty")
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise RowError(f"occurred_at {text!r} is not an ISO-8601 time") from None
-    if value.tzinfo is None:
-        raise RowError(f"occurred_at {text!r} needs a UTC offset (e.g. 2026-03-01T15:30:00-05:00)")
-    return value
-
-
-def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
-    batch: list[Row] = []
+def _batches(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
     for row in rows:
         batch.append(row)
         if len(batch) >= size:
