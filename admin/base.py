@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, request, url_for
 import sqlalchemy as sa
+from flask import abort, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.contrib.sqla.form import AdminModelConverter
-from flask_wtf import FlaskForm
 from flask_admin.model import filters
 from flask_admin.model.form import converts
 from flask_security import current_user
+from flask_wtf import FlaskForm
 
 from core import audit
 from core.csvsafe import neutralise

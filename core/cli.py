@@ -303,7 +303,7 @@ def demo_command(contacts: int) -> None:
         click.echo(f"Loaded the demo: {contacts} contacts with consent histories.")
     else:
         click.echo("The demo data is already loaded.")
-    click.echo("Demo logins (password for all: %s):" % demo.PASSWORD)
+    click.echo(f"Demo logins (password for all: {demo.PASSWORD}):")
     for email, role in demo.USERS:
         click.echo(f"  {email:36} {role}")
 

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from core import migrate, plugins
-from core.db import db
 from core.consent import chain
+from core.db import db
 from core.models import ConsentChainHead, Keyword, MessageType
 from core.security import sync_roles
 

@@ -13,6 +13,10 @@ fi
 failed=()
 suites=0
 
+echo "== lint (ruff)"
+suites=$((suites + 1))
+.venv/bin/ruff check --quiet . || failed+=("lint")
+
 echo "== core on SQLite"
 suites=$((suites + 1))
 env -u CONSENTDESK_TEST_POSTGRES_URL .venv/bin/python -m pytest "$@" || failed+=("core on SQLite")

@@ -12,9 +12,9 @@ import shutil
 import uuid
 
 import pytest
+import sqlalchemy as sa
 from flask import has_app_context
 from flask.testing import FlaskClient
-import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from core.app import create_app

@@ -5,7 +5,7 @@ import json
 import sqlalchemy as sa
 
 from core.db import db
-from core.models import Brand, ConsentEvent, Consent, Contact, User
+from core.models import Brand, Consent, ConsentEvent, Contact, User
 
 
 def test_db_upgrade_is_repeatable(runner):

@@ -7,9 +7,18 @@ import pytest
 import sqlalchemy as sa
 from flask import current_app
 
-from core.consent import Evidence, app_ledger
+from core.consent import app_ledger
 from core.gate.check import Outgoing, gate_for
-from core.models import Brand, Campaign, Contact, Disclosure, Message, MessageType, Preference, Sender
+from core.models import (
+    Brand,
+    Campaign,
+    Contact,
+    Disclosure,
+    Message,
+    MessageType,
+    Preference,
+    Sender,
+)
 
 NY = ZoneInfo("America/New_York")
 MIAMI = "+13055550199"  # Florida: 08:00-20:00, 3 marketing texts per 24 h

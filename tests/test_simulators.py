@@ -2,7 +2,6 @@
 
 import json
 
-
 import sqlalchemy as sa
 
 

@@ -43,7 +43,6 @@ from core.models import (
 from hooks.types import ConsentSource
 
 
-
 @dataclass
 class ImportReport:
     imported: int = 0

@@ -1,8 +1,7 @@
 """consentdesk-hello: a report and an admin page. Each hook is a short function delegating below."""
 
-from hooks import AdminPage, Report, hookimpl
-
 from consentdesk_hello import pages, reports
+from hooks import AdminPage, Report, hookimpl
 
 
 @hookimpl

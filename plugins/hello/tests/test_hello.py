@@ -2,10 +2,10 @@
 
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
-
 import consentdesk_hello
+import pytest
 from consentdesk_hello.reports import new_contacts_per_day
+
 from core.app import create_app
 from core.db import db
 from core.models import Contact
