@@ -11,6 +11,7 @@ from flask_admin.theme import Bootstrap4Theme
 from admin.views.brand import BrandView, CampaignView, SenderView
 from admin.views.consent import ConsentEventView, ConsentView, DisclosureView, MessageTypeView
 from admin.views.contacts import ContactView, PreferenceView, SegmentView, SuppressionView
+from admin.views.imports import ConsentImportView
 from admin.views.keywords import KeywordView, RevocationTicketView, SimulatorsView
 from admin.views.messaging import (
     ClickView,
@@ -65,6 +66,7 @@ def init_admin(app: Flask, pm: pluggy.PluginManager) -> Admin:
     for view_class, model, category in MODEL_VIEWS:
         admin.add_view(view_class(model, db, category=category))
     admin.add_view(SimulatorsView(name="Simulators", endpoint="simulators", category="Consent"))
+    admin.add_view(ConsentImportView(name="Import CSV", endpoint="consentimport", category="Consent"))
     admin.add_view(ReportsView(name="Reports", endpoint="reports"))
     admin.add_view(PluginsView(name="Plugins", endpoint="plugins", category="System"))
     for page in plugins.admin_pages(pm):

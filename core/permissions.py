@@ -29,7 +29,7 @@ AREAS = (
     "reports",
 )
 
-ACTIONS = ("consent:opt_out", "contacts:erase")
+ACTIONS = ("consent:opt_out", "consent:import", "contacts:erase")
 
 
 def _read(*areas: str) -> set[str]:
@@ -46,6 +46,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "admin": frozenset(_write(*AREAS) | set(ACTIONS)),
     "marketing": frozenset(
         _read(*_EVERYDAY) | _write("flows", "segments", "campaigns", "links", "disclosures")
+        | {"consent:import"}
     ),
     "support": frozenset(
         _read("contacts", "consent", "suppressions", "preferences", "messages", "reports")

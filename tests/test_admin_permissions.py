@@ -9,14 +9,14 @@ import pytest
 from admin import MODEL_VIEWS
 
 MODEL_ENDPOINTS = [view.__name__.removesuffix("View").lower() for view, _m, _c in MODEL_VIEWS]
-PAGE_ENDPOINTS = ["reports", "plugins", "simulators"]
+PAGE_ENDPOINTS = ["reports", "plugins", "simulators", "consentimport"]
 READ_ONLY = {"consentevent", "consent", "suppression", "message", "click", "conversion",
              "webhookevent", "role", "auditlog", "revocationticket"}
 
 CAN_READ = {
     "admin": set(MODEL_ENDPOINTS) | set(PAGE_ENDPOINTS),
     "marketing": set(MODEL_ENDPOINTS) - {"user", "role", "auditlog", "webhookevent"}
-    | {"reports", "simulators"},
+    | {"reports", "simulators", "consentimport"},
     "support": {"contact", "consentevent", "consent", "suppression", "preference", "message",
                 "revocationticket", "reports", "simulators"},
     "operations": set(MODEL_ENDPOINTS) - {"user", "role"} | {"reports", "plugins", "simulators"},

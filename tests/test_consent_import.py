@@ -147,3 +147,22 @@ def test_rows_validated_in_a_worker_process_import_the_same(importer, session):
     assert (good.imported, good.errors) == (3, [])
     assert bad.imported == 1 and sorted(dict(bad.errors)) == [2, 3, 4, 5, 6, 7, 8]
     assert chain.verify(session).ok and rebuild(session, fix=False).differences == []
+
+
+def test_admin_upload_imports_and_lists_rejects(client, login, session):
+    session.add(Disclosure(name="Checkout", text="I agree to receive texts. Reply STOP to cancel."))
+    session.commit()
+    login("marketing")
+    page = client.post("/admin/consentimport/", data={
+        "file": (io.BytesIO((GOOD + "12,marketing,opt_in,2026-03-01T15:30:00Z,web_form,,Checkout\n")
+                            .encode()), "consents.csv")},
+        content_type="multipart/form-data")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "<strong>3</strong> imported" in body and "not a valid phone number" in body
+    assert session.scalar(sa.select(sa.func.count(ConsentEvent.id))) == 3
+
+
+def test_support_cannot_import(client, login):
+    login("support")
+    assert client.get("/admin/consentimport/").status_code == 403
