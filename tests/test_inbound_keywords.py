@@ -201,3 +201,59 @@ def test_a_stop_confirmation_not_sent_within_5_minutes_is_dropped(session, campa
     assert gate.check(session, late, T0 + timedelta(minutes=4)).allowed
     decision = gate.check(session, late, T0 + timedelta(minutes=6))
     assert [r.code for r in decision.reasons] == ["expired"]
+
+
+@pytest.fixture
+def asking_campaign(session, campaign):
+    campaign.stop_asks_scope = True
+    session.commit()
+    return campaign
+
+
+def _customer_with_updates_and_offers(session):
+    from core.consent import app_ledger
+    from core.models import Disclosure, MessageType
+
+    contact = Contact(phone=CUSTOMER)
+    disclosure = Disclosure(name="Checkout", text="I agree to order texts. Reply STOP to cancel.")
+    session.add_all([contact, disclosure])
+    session.flush()
+    transactional = session.scalars(sa.select(MessageType).filter_by(slug="transactional")).one()
+    app_ledger(current_app, session).opt_in(
+        contact, transactional, source="web_form", disclosure=disclosure,
+        occurred_at=T0 - timedelta(days=3), actor="web form")
+    session.commit()
+
+
+def test_the_stop_confirmation_may_ask_the_scope_and_stop_covers_all_until_answered(
+        session, asking_campaign):
+    _customer_with_updates_and_offers(session)
+    text(session, "JOIN", "SM1")
+    outcome = text(session, "STOP", "SM2", at=T0 + timedelta(minutes=1))
+    assert outcome.reply.body.endswith(
+        "Reply HELP for help. To stop only promotions and keep other messages from us, reply 1.")
+    assert set(states(session).values()) == {"opted_out"}
+    assert suppressed(session)
+    assert outcome.ticket.kind == "scope" and outcome.ticket.status == "open"
+
+
+def test_answering_1_stops_only_promotions(session, asking_campaign):
+    _customer_with_updates_and_offers(session)
+    text(session, "JOIN", "SM1")
+    text(session, "STOP", "SM2", at=T0 + timedelta(minutes=1))
+    answer = text(session, "1", "SM3", at=T0 + timedelta(minutes=3))
+    assert states(session) == {"marketing": "opted_out", "transactional": "opted_in",
+                               "support": "opted_out"}
+    assert not suppressed(session)
+    assert answer.event.disclosure.name == "STOP scope question: Promotions"
+    assert answer.ticket.status == "answered"
+    assert answer.reply.body == ("Bloom & Branch: You will get no more promotions. Other messages "
+                                 "continue. Reply STOP to stop everything.")
+
+
+def test_a_late_answer_changes_nothing(session, asking_campaign):
+    _customer_with_updates_and_offers(session)
+    text(session, "STOP", "SM2", at=T0)
+    late = text(session, "1", "SM3", at=T0 + timedelta(hours=25))
+    assert late.classification.kind == "none" and late.event is None
+    assert set(states(session).values()) == {"opted_out"}

@@ -18,7 +18,7 @@ from core.consent import Evidence, app_ledger
 from core.consent.suppression import is_suppressed
 from core.deadlines import revocation_due
 from core.gate.check import Outgoing, gate_for
-from core.keywords import classify, replies, vocabulary
+from core.keywords import classify, normalize, replies, vocabulary
 from core.keywords.classify import HELP, OPT_IN, OPT_OUT, REVIEW, Classification
 from core.models import (
     Campaign,
@@ -35,6 +35,9 @@ from core.phone import to_e164
 from core.sending import outbox
 
 DEFAULT_OPT_IN_TYPE = "marketing"
+SCOPE_QUESTION = "To stop only promotions and keep other messages from us, reply 1."
+SCOPE_ANSWER = "1"
+SCOPE_ANSWER_WINDOW = timedelta(hours=24)
 # The FCC allows one confirmation of a revocation, sent within 5 minutes; later, none at all.
 STOP_CONFIRMATION_WINDOW = timedelta(minutes=5)
 
@@ -73,7 +76,6 @@ def receive(session: Session, app: Flask, inbound: Inbound,
     sender = session.scalars(sa.select(Sender).where(Sender.address == inbound.to_phone)).first()
     campaign = sender.campaign if sender else None
     brand = campaign.brand if campaign else None
-    result = classify(inbound.body, vocabulary.load(session, campaign))
     message = Message(direction="in", status="received", contact_id=contact.id, phone=phone,
                       sender_id=sender.id if sender else None, body=inbound.body,
                       provider=inbound.provider, provider_message_id=inbound.provider_message_id,
@@ -81,6 +83,10 @@ def receive(session: Session, app: Flask, inbound: Inbound,
                       campaign_id=campaign.id if campaign else None)
     session.add(message)
     session.flush()
+    scope = _open_scope_question(session, contact, inbound.sent_at)
+    if scope is not None and normalize(inbound.body) == SCOPE_ANSWER:
+        return _narrow_revocation(session, app, message, contact, scope, campaign, brand)
+    result = classify(inbound.body, vocabulary.load(session, campaign))
     outcome = Outcome(result, message)
     evidence = Evidence(keyword_text=inbound.body,
                         provider_message_id=inbound.provider_message_id)
@@ -92,7 +98,15 @@ def receive(session: Session, app: Flask, inbound: Inbound,
                                        evidence=evidence,
                                        campaign_id=campaign.id if campaign else None)
         if not already_out and not provider_replies_to_stop:
-            outcome.reply = _reply(session, app, message, replies.stop_reply(brand),
+            body = replies.stop_reply(brand)
+            if campaign is not None and campaign.stop_asks_scope and _other_types(session, contact):
+                body = f"{body} {SCOPE_QUESTION}"
+                outcome.ticket = RevocationTicket(
+                    contact_id=contact.id, message_id=message.id, channel="sms", kind="scope",
+                    text=inbound.body, opened_at=inbound.sent_at,
+                    due_at=inbound.sent_at + SCOPE_ANSWER_WINDOW)
+                session.add(outcome.ticket)
+            outcome.reply = _reply(session, app, message, body,
                                    expires_after=STOP_CONFIRMATION_WINDOW)
     elif result.kind == HELP:
         outcome.reply = _reply(session, app, message, replies.help_reply(brand, campaign))
@@ -114,6 +128,43 @@ def receive(session: Session, app: Flask, inbound: Inbound,
     return outcome
 
 
+def _open_scope_question(session: Session, contact: Contact,
+                         at: datetime) -> RevocationTicket | None:
+    return session.scalars(sa.select(RevocationTicket).where(
+        RevocationTicket.contact_id == contact.id, RevocationTicket.kind == "scope",
+        RevocationTicket.status == "open", RevocationTicket.due_at >= at)
+        .order_by(RevocationTicket.id.desc())).first()
+
+
+def _other_types(session: Session, contact: Contact) -> list[MessageType]:
+    """The non-marketing types the person had opted in to: what "stop only promotions" keeps."""
+    return [t for t in _previous_opt_in_types(session, contact) if t.slug != DEFAULT_OPT_IN_TYPE]
+
+
+def _narrow_revocation(session, app, message, contact, ticket, campaign, brand) -> Outcome:
+    """The person answered "1": the STOP covers promotions only; the other types come back,
+    proven by this answer to the question they were asked."""
+    disclosure = _versioned_disclosure(
+        session, f"STOP scope question: {campaign.name}" if campaign else "STOP scope question",
+        f"{replies.stop_reply(brand)} {SCOPE_QUESTION}")
+    ledger = app_ledger(app, session)
+    outcome = Outcome(None, message, ticket=ticket)
+    for message_type in _other_types(session, contact):
+        outcome.event = ledger.opt_in(
+            contact, message_type, source="keyword", disclosure=disclosure,
+            occurred_at=message.created_at, actor="inbound SMS", source_detail="scope answer 1",
+            evidence=Evidence(keyword_text=message.body,
+                              provider_message_id=message.provider_message_id),
+            campaign_id=campaign.id if campaign else None)
+    ticket.status, ticket.resolved_by, ticket.resolved_at = "answered", "inbound SMS", message.created_at
+    name = brand.public_name if brand else "This program"
+    outcome.reply = _reply(session, app, message,
+                           f"{name}: You will get no more promotions. Other messages continue. "
+                           "Reply STOP to stop everything.")
+    session.flush()
+    return outcome
+
+
 def _reply(session: Session, app: Flask, inbound_message: Message, body: str,
            expires_after: timedelta | None = None) -> Message:
     """The reply the rules require, through the outbox and the gate like any message."""
@@ -127,15 +178,19 @@ def _reply(session: Session, app: Flask, inbound_message: Message, body: str,
                           at=inbound_message.created_at, campaign_id=inbound_message.campaign_id)
 
 
-def _opt_in_types(session: Session, contact: Contact) -> list[MessageType]:
-    """START brings back what the person had before opting out; a first opt-in is marketing."""
-    previous = session.scalars(
+def _previous_opt_in_types(session: Session, contact: Contact) -> list[MessageType]:
+    return list(session.scalars(
         sa.select(MessageType).join(ConsentEvent, ConsentEvent.message_type_id == MessageType.id)
         .where(ConsentEvent.contact_id == contact.id, ConsentEvent.action == "opt_in")
-        .distinct()
-    ).all()
+        .distinct().order_by(MessageType.id)
+    ))
+
+
+def _opt_in_types(session: Session, contact: Contact) -> list[MessageType]:
+    """START brings back what the person had before opting out; a first opt-in is marketing."""
+    previous = _previous_opt_in_types(session, contact)
     if previous:
-        return list(previous)
+        return previous
     return [session.scalars(sa.select(MessageType).filter_by(slug=DEFAULT_OPT_IN_TYPE)).one()]
 
 
@@ -145,6 +200,11 @@ def keyword_disclosure(session: Session, campaign: Campaign | None, brand) -> Di
     text = replies.opt_in_reply(brand, campaign)
     if campaign is not None and campaign.message_flow:
         text = f"{campaign.message_flow}\n\nConfirmation sent: {text}"
+    return _versioned_disclosure(session, name, text)
+
+
+def _versioned_disclosure(session: Session, name: str, text: str) -> Disclosure:
+    """The latest version of ``name`` if its text is ``text``, else a new version."""
     versions = session.scalars(sa.select(Disclosure).where(Disclosure.name == name)
                                .order_by(Disclosure.version.desc())).all()
     if versions and versions[0].content_hash == text_hash(text):

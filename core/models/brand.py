@@ -52,6 +52,9 @@ class Campaign(Base):
     opt_in_confirmation: Mapped[str | None] = mapped_column(sa.Text)
     message_frequency: Mapped[str | None] = mapped_column(sa.String(100))
     status: Mapped[str] = mapped_column(sa.String(20), default="draft")
+    # The FCC lets the one STOP confirmation ask which messages to stop; until the person
+    # answers, the revocation covers every message type.
+    stop_asks_scope: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     brand: Mapped[Brand] = relationship(back_populates="campaigns")

@@ -11,7 +11,7 @@ from core.db import Base, utcnow
 from core.models.contact import Contact
 
 KEYWORD_KINDS = ("opt_out", "help", "opt_in", "phrase", "filler")
-TICKET_STATUSES = ("open", "revoked", "dismissed")
+TICKET_STATUSES = ("open", "revoked", "dismissed", "answered")
 
 
 class Keyword(Base):
@@ -39,7 +39,8 @@ class RevocationTicket(Base):
     """A revocation a person must act on or decide, with its deadline.
 
     ``possible`` tickets come from texts that might mean "stop" ("see you at the end of
-    the day"); the others record revocations received by email, phone or helpdesk.
+    the day"); ``scope`` tickets wait for the person's answer to "stop everything, or only
+    promotions?"; the others record revocations received by email, phone or helpdesk.
     """
 
     __tablename__ = "revocation_ticket"
@@ -48,6 +49,7 @@ class RevocationTicket(Base):
     contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact.id"), index=True)
     message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("message.id"))
     channel: Mapped[str] = mapped_column(sa.String(30))
+    kind: Mapped[str] = mapped_column(sa.String(10), default="revocation")
     possible: Mapped[bool] = mapped_column(default=False)
     text: Mapped[str | None] = mapped_column(sa.Text)
     matched: Mapped[str | None] = mapped_column(sa.String(200))

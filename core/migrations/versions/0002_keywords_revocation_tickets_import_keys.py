@@ -31,6 +31,7 @@ def upgrade() -> None:
     sa.Column('contact_id', sa.Integer(), nullable=True),
     sa.Column('message_id', sa.Integer(), nullable=True),
     sa.Column('channel', sa.String(length=30), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
     sa.Column('possible', sa.Boolean(), nullable=False),
     sa.Column('text', sa.Text(), nullable=True),
     sa.Column('matched', sa.String(length=200), nullable=True),
@@ -39,7 +40,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('resolved_by', sa.String(length=255), nullable=True),
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("status IN ('open', 'revoked', 'dismissed')", name=op.f('ck_revocation_ticket_status')),
+    sa.CheckConstraint("status IN ('open', 'revoked', 'dismissed', 'answered')", name=op.f('ck_revocation_ticket_status')),
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], name=op.f('fk_revocation_ticket_contact_id_contact')),
     sa.ForeignKeyConstraint(['message_id'], ['message.id'], name=op.f('fk_revocation_ticket_message_id_message')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_revocation_ticket'))
@@ -48,6 +49,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_revocation_ticket_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_revocation_ticket_due_at'), ['due_at'], unique=False)
 
+    op.add_column('campaign', sa.Column('stop_asks_scope', sa.Boolean(), nullable=False,
+                                        server_default=sa.false()))
     op.add_column('message', sa.Column('send_after', sa.DateTime(timezone=True), nullable=True))
     op.add_column('message', sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('contact', sa.Column('phone_hmac', sa.String(length=64), nullable=True))
@@ -63,6 +66,7 @@ def downgrade() -> None:
     # Not batch mode: recreating consent_event on SQLite would drop its append-only triggers.
     op.drop_index(op.f('ix_consent_event_external_id'), table_name='consent_event')
     op.execute("ALTER TABLE consent_event DROP COLUMN external_id")
+    op.execute("ALTER TABLE campaign DROP COLUMN stop_asks_scope")
     op.execute("ALTER TABLE message DROP COLUMN send_after")
     op.execute("ALTER TABLE message DROP COLUMN expires_at")
     op.drop_index(op.f('ix_contact_phone_hmac'), table_name='contact')
