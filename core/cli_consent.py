@@ -117,7 +117,7 @@ def consent_revoke(phone, channel, note, received_at, follow_up, actor) -> None:
 @consent_group.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--actor", default="csv import", show_default=True, help="Recorded on each event.")
-@click.option("--workers", default=1, show_default=True,
+@click.option("--workers", default=0, show_default=True,
               help="Processes validating rows beside the writer (0: validate in this one).")
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
