@@ -262,3 +262,16 @@ def test_outbox_records_the_verdict_once_per_key(session, world):
     queued = enqueue(session, gate, outgoing(OK_BODY), "promo:3:contact", NOON_MONDAY)
     assert (queued.status, queued.block_reasons, queued.segments, queued.encoding) == (
         "queued", [], 1, "GSM-7")
+
+
+def test_an_exempt_type_over_its_cap_waits_for_the_cap_only(session, world):
+    contact = contact_with(session, world, MANHATTAN, "transactional")
+    session.add(Preference(contact_id=contact.id, max_per_week=1))
+    sent_at = datetime(2026, 11, 17, 23, 30, tzinfo=NY)  # the cap frees at 23:30 a week later
+    session.add(Message(direction="out", status="sent", contact_id=contact.id, phone=MANHATTAN,
+                        body=OK_BODY, created_at=sent_at))
+    session.flush()
+    decision = decide(session, world, contact, "transactional", body=OK_BODY,
+                      at=datetime(2026, 11, 24, 9, 0, tzinfo=NY))
+    assert decision.outcome == "defer"
+    assert decision.until.isoformat() == "2026-11-24T23:30:00-05:00"

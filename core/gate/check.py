@@ -27,6 +27,8 @@ from hooks.types import OutgoingMessage
 ALLOW, BLOCK, DEFER = "allow", "block", "defer"
 COUNTED_STATUSES = ("queued", "sending", "sent", "delivered")
 MARKETING = "marketing"
+# A number spanning several zones: assume Eastern, whose quiet hours end first in the US day.
+FALLBACK_ZONE = "America/New_York"
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ class Gate:
             blocks += self._consent(session, outgoing)
             blocks += self._content(session, outgoing)
         state = rules.state_of(contact.phone, contact.attributes)
-        local = at.astimezone(ZoneInfo(contact.timezone or _zone_for_state(state)))
+        local = at.astimezone(ZoneInfo(contact.timezone or FALLBACK_ZONE))
         blocks += self._plugins(outgoing, state, local)
         if blocks:
             return Decision(BLOCK, tuple(blocks), local_time=local)
@@ -177,7 +179,9 @@ class Gate:
             until = local
         freed = self._frequency(session, outgoing, at, window, reasons)
         if freed is not None and freed.astimezone(local.tzinfo) > until:
-            until, window = rules.next_allowed(freed.astimezone(local.tzinfo), state)
+            until = freed.astimezone(local.tzinfo)
+            if not outgoing.message_type.quiet_hours_exempt:
+                until, window = rules.next_allowed(until, state)
         if not reasons:
             return Decision(ALLOW, local_time=local, rule=window.rule, citation=window.citation)
         if outgoing.expires_at is not None and until > outgoing.expires_at:
@@ -214,10 +218,6 @@ class Gate:
                 release = sent[len(sent) - limit] + period
                 freed = max(freed, release) if freed else release
         return freed
-
-
-def _zone_for_state(state: str | None) -> str:
-    return "America/New_York"  # the most restrictive assumption is the earliest-ending zone
 
 
 def gate_for(app) -> Gate:
