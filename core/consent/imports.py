@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from core.consent import chain, suppression
 from core.consent.import_rows import Row, RowParser, parse_chunks
-from core.consent.ledger import OPT_OUT_REASON
+from core.consent.ledger import OPT_OUT_REASON, state_rows
 from core.db import UTCDateTime, utcnow
 from core.models import (
     Consent,
@@ -138,17 +138,11 @@ class Importer:
 
     def _derive_new(self, contact_ids: set[int], events: list[SimpleNamespace]) -> None:
         """Contacts created by this batch have no other events: fold them in memory."""
-        from core.consent.ledger import fold
-
         by_contact: dict[int, list[SimpleNamespace]] = defaultdict(list)
         for event in events:
             if event.contact_id in contact_ids:
                 by_contact[event.contact_id].append(event)
-        rows = [{"contact_id": contact_id, "message_type_id": type_id,
-                 "state": "opted_in" if event.action == "opt_in" else "opted_out",
-                 "since": event.occurred_at, "last_event_id": event.id}
-                for contact_id, contact_events in by_contact.items()
-                for type_id, event in fold(contact_events, self.types.values()).items()]
+        rows = state_rows(by_contact, self.types.values())
         if rows:
             fast_insert(self.session, Consent.__table__, rows)
 
@@ -210,8 +204,6 @@ class Importer:
 
 def derive_states(session: Session, contact_ids: set[int], type_ids: list[int]) -> None:
     """Recompute the ``Consent`` rows of many contacts from their events, in bulk."""
-    from core.consent.ledger import fold
-
     ids = list(contact_ids)
     for start in range(0, len(ids), 20000):
         chunk = ids[start:start + 20000]
@@ -220,12 +212,7 @@ def derive_states(session: Session, contact_ids: set[int], type_ids: list[int]) 
                                      .where(ConsentEvent.contact_id.in_(chunk))):
             events[event.contact_id].append(event)
         session.execute(sa.delete(Consent).where(Consent.contact_id.in_(chunk)))
-        rows = []
-        for contact_id in chunk:
-            for type_id, event in fold(events[contact_id], type_ids).items():
-                rows.append({"contact_id": contact_id, "message_type_id": type_id,
-                             "state": "opted_in" if event.action == "opt_in" else "opted_out",
-                             "since": event.occurred_at, "last_event_id": event.id})
+        rows = state_rows(events, type_ids)
         if rows:
             session.execute(sa.insert(Consent.__table__), rows)
     session.expire_all()

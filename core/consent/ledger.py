@@ -57,6 +57,21 @@ def fold(events: Iterable[ConsentEvent], type_ids: Iterable[int]) -> dict[int, C
     return deciding
 
 
+def state_after(event: ConsentEvent) -> str:
+    """The state a deciding event leaves: ``opted_in`` or ``opted_out``."""
+    return "opted_in" if event.action == "opt_in" else "opted_out"
+
+
+def state_rows(events_by_contact: Mapping[int, Iterable[ConsentEvent]],
+               type_ids: Iterable[int]) -> list[dict]:
+    """``Consent`` rows (as dicts for a bulk insert) folded from each contact's events."""
+    type_ids = list(type_ids)
+    return [{"contact_id": contact_id, "message_type_id": type_id, "state": state_after(event),
+             "since": event.occurred_at, "last_event_id": event.id}
+            for contact_id, events in events_by_contact.items()
+            for type_id, event in fold(events, type_ids).items()]
+
+
 class Ledger:
     """Write access to consent. Built per request or command with the app's sources and key."""
 
@@ -191,7 +206,7 @@ def derive_state(session: Session, contact_id: int) -> None:
     }
     for type_id, event in deciding.items():
         row = current.get(type_id) or Consent(contact_id=contact_id, message_type_id=type_id)
-        row.state = "opted_in" if event.action == "opt_in" else "opted_out"
+        row.state = state_after(event)
         row.since = event.occurred_at
         row.last_event_id = event.id
         session.add(row)

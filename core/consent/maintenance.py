@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.consent.ledger import fold
+from core.consent.ledger import fold, state_after
 from core.db import utcnow
 from core.models import Consent, ConsentEvent, ConsentEvidence, Contact, Message, MessageType
 
@@ -47,7 +47,7 @@ def _compare(session, drift, contact_id, type_id, event, row, fix) -> None:
         if fix:
             session.delete(row)
         return
-    state = "opted_in" if event.action == "opt_in" else "opted_out"
+    state = state_after(event)
     if row is not None and (row.state, row.last_event_id) == (state, event.id):
         return
     found = f"{row.state} (event {row.last_event_id})" if row else "missing"
