@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pluggy
@@ -13,7 +14,9 @@ from core import plugins, settings
 from core.db import configure_engine, db
 from core.ratelimit import init_rate_limits
 from core.security import init_security
+from core.sending.queue import SendQueue, init_queue
 from hooks import ConsentSource
+from hooks.providers import Branding, Provider
 
 DEFAULTS: dict[str, Any] = {
     "LOAD_ENTRYPOINTS": True,
@@ -29,6 +32,9 @@ class Consentdesk:
 
     pm: pluggy.PluginManager
     consent_sources: dict[str, ConsentSource]
+    providers: dict[str, Provider] = field(default_factory=dict)
+    branding: Branding | None = None
+    queue: SendQueue | None = None
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -58,7 +64,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         trace=app.config["TRACE_HOOKS"],
         extra_plugins=app.config.get("EXTRA_PLUGINS", ()),
     )
-    app.extensions["consentdesk"] = Consentdesk(pm=pm, consent_sources=plugins.consent_sources(pm))
+    readable = MappingProxyType(app.config)
+    app.extensions["consentdesk"] = Consentdesk(
+        pm=pm, consent_sources=plugins.consent_sources(pm),
+        providers=plugins.providers(pm, readable), branding=plugins.branding(pm, readable))
+    app.extensions["consentdesk"].queue = init_queue(app)
 
     # Login, roles and tokens; failed logins are rate-limited.
     init_security(app)
@@ -66,6 +76,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     # Blueprints.
     app.add_url_rule("/", "home", lambda: redirect(url_for("admin.index")))
+    from core.sending.webhooks import blueprint as provider_hooks
+
+    app.register_blueprint(provider_hooks)
 
     # The admin panel (views are built inside an app context).
     from admin import init_admin

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.builtin import DEFAULT_PLUGINS
 from hooks import PROJECT_NAME, ConsentSource, Report
+from hooks.providers import Branding, Provider
 from hooks.specs import SPEC_MODULES
 
 ENTRY_POINT_GROUP = PROJECT_NAME
@@ -111,6 +112,18 @@ def keyword_specs(pm: pluggy.PluginManager) -> list[Any]:
 
 def gate_rules(pm: pluggy.PluginManager) -> list[Any]:
     return _flatten(pm.hook.register_gate_rules())
+
+
+def providers(pm: pluggy.PluginManager, settings: Mapping[str, Any]) -> dict[str, Provider]:
+    found = _unique_by_name(_flatten(pm.hook.register_providers(settings=settings)), "provider")
+    for name, provider in found.items():
+        if not isinstance(provider, Provider):
+            raise RuntimeError(f"Provider {name!r} must subclass hooks.providers.Provider.")
+    return found
+
+
+def branding(pm: pluggy.PluginManager, settings: Mapping[str, Any]) -> Branding:
+    return pm.hook.register_branding(settings=settings)
 
 
 def admin_pages(pm: pluggy.PluginManager) -> list[Any]:

@@ -40,6 +40,22 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "Where login rate-limit counters live (default: `memory://`; several processes: "
         "`redis://127.0.0.1:6379`).",
     ),
+    "CONSENTDESK_PUBLIC_URL": (
+        "PUBLIC_URL",
+        "Base URL providers call for webhooks, as the outside world sees it, e.g. "
+        "`https://sms.example.com` behind a proxy; signatures are checked against it "
+        "(default: the request's own URL).",
+    ),
+    "CONSENTDESK_QUEUE_URL": (
+        "QUEUE_URL",
+        "Task queue for sending: `sqlite:///path/queue.db` (default: `queue.db` in the instance "
+        "folder), `redis://127.0.0.1:6379/0` for several worker machines, `memory` (tasks wait "
+        "in this process) or `immediate` (tasks run at once; tests).",
+    ),
+    "CONSENTDESK_DISPATCH_BATCH": (
+        "DISPATCH_BATCH",
+        "Messages per dispatch task (default: `500`).",
+    ),
     "CONSENTDESK_PLUGINS": (
         "PLUGINS",
         "Comma-separated entry-point names: load only these installed plugins (default: all).",
@@ -54,6 +70,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     ),
 }
 
+PREFIX = "CONSENTDESK_"
 GENERATED_SECRETS = ("SECRET_KEY", "SECURITY_PASSWORD_SALT", "SUPPRESSION_KEY")
 FLAGS = ("LOAD_ENTRYPOINTS", "TRACE_HOOKS")
 
@@ -68,6 +85,11 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
             if key in FLAGS:
                 value = value.strip().lower() not in ("0", "false", "no", "")
             config[key] = value
+    # Anything else prefixed CONSENTDESK_ is a plugin's setting, documented by the plugin:
+    # CONSENTDESK_TWILIO_AUTH_TOKEN arrives as TWILIO_AUTH_TOKEN.
+    for variable, value in environ.items():
+        if variable.startswith(PREFIX) and variable not in ENVIRONMENT:
+            config.setdefault(variable[len(PREFIX):], value)
     return config
 
 

@@ -109,6 +109,7 @@ def make_app(database_url, tmp_path):
                 "DATABASE_URL": database_url,
                 "LOAD_ENTRYPOINTS": False,
                 "WTF_CSRF_ENABLED": False,
+                "QUEUE_URL": "memory",
                 **config,
             }
         )

@@ -9,6 +9,7 @@ from flask import current_app
 
 from core.consent import app_ledger
 from core.gate.check import Outgoing, gate_for
+from core.gate.facts import BatchFacts
 from core.models import (
     Brand,
     Campaign,
@@ -26,6 +27,17 @@ MANHATTAN = "+12125550123"  # New York: federal 08:00-21:00
 AUSTIN = "+15125550100"  # Texas: Sunday 12:00-21:00
 OK_BODY = "Bloom & Branch: 20% off roses this weekend. Reply STOP to opt out."
 NOON_MONDAY = datetime(2026, 11, 23, 12, 0, tzinfo=NY)
+
+
+FACTS = {"mode": "live"}
+
+
+@pytest.fixture(autouse=True, params=["live", "batch"])
+def facts_mode(request):
+    """Every gate case runs with live queries and with the dispatcher's batch-loaded facts."""
+    FACTS["mode"] = request.param
+    yield request.param
+    FACTS["mode"] = "live"
 
 
 @pytest.fixture
@@ -55,7 +67,12 @@ def contact_with(session, world, phone, *slugs, **fields):
 def decide(session, world, contact, slug="marketing", body=OK_BODY, at=NOON_MONDAY, **kwargs):
     outgoing = Outgoing(contact=contact, message_type=world["types"][slug], body=body,
                         sender=kwargs.pop("sender", world["sender"]), brand=world["brand"], **kwargs)
-    return gate_for(current_app).check(session, outgoing, at)
+    gate = gate_for(current_app)
+    facts = None
+    if FACTS["mode"] == "batch":
+        session.flush()
+        facts = BatchFacts(session, gate.suppression_key, [contact], at)
+    return gate.check(session, outgoing, at, facts)
 
 
 def codes(decision):

@@ -83,7 +83,7 @@ def test_stop_opts_out_of_everything_suppresses_and_confirms_once(session, campa
 
 
 def test_no_confirmation_when_the_provider_sends_its_own(session, campaign):
-    outcome = text(session, "STOP", "SM1", provider_replies_to_stop=True)
+    outcome = text(session, "STOP", "SM1", provider_replied=True)
     assert outcome.event.action == "opt_out" and outcome.reply is None
 
 

@@ -6,4 +6,6 @@ DEFAULT_PLUGINS = (
     "core.builtin.keywords",
     "core.builtin.gate_rules",
     "core.builtin.reports",
+    "core.builtin.sandbox",
+    "core.builtin.branding",
 )

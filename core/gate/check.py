@@ -14,18 +14,16 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from core import segments
-from core.consent.suppression import is_suppressed
 from core.gate import rules
-from core.models import Brand, Consent, Contact, Message, MessageType, Preference, Sender
+from core.gate.facts import BatchFacts, LiveFacts
+from core.models import Brand, Contact, MessageType, Sender
 from core.phone import InvalidPhone, region_of, to_e164
 from hooks.types import OutgoingMessage
 
 ALLOW, BLOCK, DEFER = "allow", "block", "defer"
-COUNTED_STATUSES = ("queued", "sending", "sent", "delivered")
 MARKETING = "marketing"
 # A number spanning several zones: assume Eastern, whose quiet hours end first in the US day.
 FALLBACK_ZONE = "America/New_York"
@@ -84,14 +82,18 @@ class Gate:
     plugin_rules: list[tuple[str, Callable[[OutgoingMessage], Iterable[str]]]] = field(
         default_factory=list)
 
-    def check(self, session: Session, outgoing: Outgoing, at: datetime) -> Decision:
+    def check(self, session: Session, outgoing: Outgoing, at: datetime,
+              facts: LiveFacts | BatchFacts | None = None) -> Decision:
+        """The verdict for ``outgoing`` at ``at``. ``facts`` answers the database questions
+        (a batch passes :class:`BatchFacts`; one message gets live queries)."""
+        facts = facts or LiveFacts(session, self.suppression_key)
         contact = outgoing.contact
         blocks = self._phone_and_sender(contact, outgoing.sender)
         if blocks:
             return Decision(BLOCK, tuple(blocks))
         if not outgoing.compliance_reply:
-            blocks += self._consent(session, outgoing)
-            blocks += self._content(session, outgoing)
+            blocks += self._consent(facts, outgoing)
+            blocks += self._content(facts, outgoing)
         state = rules.state_of(contact.phone, contact.attributes)
         local = at.astimezone(ZoneInfo(contact.timezone or FALLBACK_ZONE))
         blocks += self._plugins(outgoing, state, local)
@@ -103,7 +105,7 @@ class Gate:
                                                f"{outgoing.expires_at.isoformat()} is dropped"),),
                                 local_time=local)
             return Decision(ALLOW, local_time=local)
-        return self._timing(session, outgoing, at, local, state)
+        return self._timing(facts, outgoing, at, local, state)
 
     def _phone_and_sender(self, contact: Contact, sender: Sender | None) -> list[Reason]:
         if contact.erased_at is not None or not contact.phone:
@@ -122,27 +124,27 @@ class Gate:
             return [Reason("sender_cannot_reach", f"a US {sender.kind} sender cannot text {region}")]
         return []
 
-    def _consent(self, session: Session, outgoing: Outgoing) -> list[Reason]:
+    def _consent(self, facts, outgoing: Outgoing) -> list[Reason]:
         contact, message_type = outgoing.contact, outgoing.message_type
-        if is_suppressed(session, self.suppression_key, contact.phone):
+        if facts.suppressed(contact):
             return [Reason("suppressed", "the number is on the suppression list")]
         if not message_type.requires_opt_in:
             return []
-        state = session.scalar(sa.select(Consent.state).where(
-            Consent.contact_id == contact.id, Consent.message_type_id == message_type.id))
+        state = facts.consent_state(contact.id, message_type.id)
         if state == "opted_in":
             return []
         if state == "opted_out":
             return [Reason("opted_out", f"the contact opted out of {message_type.slug}")]
         return [Reason("no_consent", f"no opt-in for {message_type.slug}")]
 
-    def _content(self, session: Session, outgoing: Outgoing) -> list[Reason]:
+    def _content(self, facts, outgoing: Outgoing) -> list[Reason]:
         body, found = outgoing.body, []
         lower = body.lower()
         if outgoing.brand is not None and outgoing.brand.public_name.lower() not in lower:
             found.append(Reason("brand_missing", f"the text does not name {outgoing.brand.public_name}"))
         needs_opt_out = (outgoing.message_type.slug == MARKETING
-                         or self._first_message(session, outgoing))
+                         or not facts.has_counted(outgoing.contact.id,
+                                                  outgoing.exclude_message_id))
         lists = rules.content_lists()
         if needs_opt_out and not any(p in lower for p in lists["opt_out_language"]):
             found.append(Reason("opt_out_language_missing",
@@ -154,14 +156,6 @@ class Gate:
                                 f"segments; the limit is {self.max_segments}"))
         return found
 
-    def _first_message(self, session: Session, outgoing: Outgoing) -> bool:
-        query = sa.select(Message.id).where(
-            Message.contact_id == outgoing.contact.id, Message.direction == "out",
-            Message.status.in_(COUNTED_STATUSES))
-        if outgoing.exclude_message_id:
-            query = query.where(Message.id != outgoing.exclude_message_id)
-        return session.scalar(query.limit(1)) is None
-
     def _plugins(self, outgoing: Outgoing, state: str | None, local: datetime) -> list[Reason]:
         view = OutgoingMessage(
             phone=outgoing.contact.phone, message_type=outgoing.message_type.slug,
@@ -169,7 +163,7 @@ class Gate:
             state=state, local_time=local, attributes=dict(outgoing.contact.attributes or {}))
         return [Reason(name, detail) for name, rule in self.plugin_rules for detail in rule(view)]
 
-    def _timing(self, session, outgoing, at, local, state) -> Decision:
+    def _timing(self, facts, outgoing, at, local, state) -> Decision:
         until, window = rules.next_allowed(local, state)
         reasons: list[Reason] = []
         if until != local and not outgoing.message_type.quiet_hours_exempt:
@@ -177,7 +171,7 @@ class Gate:
                                   f"{window.start:%H:%M}-{window.end:%H:%M} ({window.rule})"))
         else:
             until = local
-        freed = self._frequency(session, outgoing, at, window, reasons)
+        freed = self._frequency(facts, outgoing, at, window, reasons)
         if freed is not None and freed.astimezone(local.tzinfo) > until:
             until = freed.astimezone(local.tzinfo)
             if not outgoing.message_type.quiet_hours_exempt:
@@ -192,26 +186,19 @@ class Gate:
         return Decision(DEFER, tuple(reasons), until=until, local_time=local, rule=window.rule,
                         citation=window.citation)
 
-    def _frequency(self, session, outgoing, at, window, reasons) -> datetime | None:
+    def _frequency(self, facts, outgoing, at, window, reasons) -> datetime | None:
         """Defer past a frequency cap; return when the oldest counted message leaves the window."""
         freed = None
-        preference = session.scalars(sa.select(Preference).where(
-            Preference.contact_id == outgoing.contact.id)).one_or_none()
         caps = []
-        if preference and preference.max_per_week:
-            caps.append((preference.max_per_week, timedelta(days=7), None, "the contact's preference"))
+        weekly = facts.max_per_week(outgoing.contact.id)
+        if weekly:
+            caps.append((weekly, timedelta(days=7), None, "the contact's preference"))
         if window.max_marketing_per_24h and outgoing.message_type.slug == MARKETING:
             caps.append((window.max_marketing_per_24h, timedelta(hours=24),
                          outgoing.message_type.id, window.citation))
         for limit, period, type_id, source in caps:
-            query = sa.select(Message.created_at).where(
-                Message.contact_id == outgoing.contact.id, Message.direction == "out",
-                Message.status.in_(COUNTED_STATUSES), Message.created_at > at - period)
-            if type_id is not None:
-                query = query.where(Message.message_type_id == type_id)
-            if outgoing.exclude_message_id:
-                query = query.where(Message.id != outgoing.exclude_message_id)
-            sent = sorted(session.scalars(query))
+            sent = facts.counted_since(outgoing.contact.id, at - period, type_id,
+                                       outgoing.exclude_message_id)
             if len(sent) >= limit:
                 reasons.append(Reason("frequency_cap",
                                       f"{len(sent)} messages in {period} (limit {limit}, {source})"))

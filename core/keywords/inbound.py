@@ -63,7 +63,9 @@ class Outcome:
 
 
 def receive(session: Session, app: Flask, inbound: Inbound,
-            provider_replies_to_stop: bool = False) -> Outcome:
+            provider_replied: bool = False) -> Outcome:
+    """Record what ``inbound`` means. ``provider_replied``: the vendor already answered this
+    STOP/HELP/START itself (e.g. Twilio Advanced Opt-Out), so the core sends no second reply."""
     key = f"in:{inbound.provider}:{inbound.provider_message_id}"
     if session.scalar(sa.select(Message.id).where(Message.idempotency_key == key)):
         return Outcome(None, None, duplicate=True)
@@ -97,7 +99,7 @@ def receive(session: Session, app: Flask, inbound: Inbound,
                                        occurred_at=inbound.sent_at, source_detail=result.matched,
                                        evidence=evidence,
                                        campaign_id=campaign.id if campaign else None)
-        if not already_out and not provider_replies_to_stop:
+        if not already_out and not provider_replied:
             body = replies.stop_reply(brand)
             if campaign is not None and campaign.stop_asks_scope and _other_types(session, contact):
                 body = f"{body} {SCOPE_QUESTION}"
@@ -109,7 +111,8 @@ def receive(session: Session, app: Flask, inbound: Inbound,
             outcome.reply = _reply(session, app, message, body,
                                    expires_after=STOP_CONFIRMATION_WINDOW)
     elif result.kind == HELP:
-        outcome.reply = _reply(session, app, message, replies.help_reply(brand, campaign))
+        if not provider_replied:
+            outcome.reply = _reply(session, app, message, replies.help_reply(brand, campaign))
     elif result.kind == OPT_IN:
         disclosure = keyword_disclosure(session, campaign, brand)
         for message_type in _opt_in_types(session, contact):
@@ -117,7 +120,8 @@ def receive(session: Session, app: Flask, inbound: Inbound,
                 contact, message_type, source="keyword", disclosure=disclosure,
                 occurred_at=inbound.sent_at, actor="inbound SMS", source_detail=result.matched,
                 evidence=evidence, campaign_id=campaign.id if campaign else None)
-        outcome.reply = _reply(session, app, message, replies.opt_in_reply(brand, campaign))
+        if not provider_replied:
+            outcome.reply = _reply(session, app, message, replies.opt_in_reply(brand, campaign))
     elif result.kind == REVIEW:
         outcome.ticket = RevocationTicket(contact_id=contact.id, message_id=message.id,
                                           channel="sms", possible=True, text=inbound.body,

@@ -77,6 +77,10 @@ class Sender(Base):
     kind: Mapped[str] = mapped_column(sa.String(20), default="long_code")
     address: Mapped[str] = mapped_column(sa.String(20), unique=True)
     provider: Mapped[str] = mapped_column(sa.String(50), default="sandbox")
+    # Throughput the carrier allows this sender; over a limit the sender pauses, the queue stays.
+    per_second: Mapped[int | None] = mapped_column()
+    per_minute: Mapped[int | None] = mapped_column()
+    daily_cap: Mapped[int | None] = mapped_column()  # resets at midnight US/Pacific
     campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -78,6 +78,12 @@ class Message(Base):
     expires_at: Mapped[datetime | None] = mapped_column()  # a time-specific message's deadline
     segments: Mapped[int] = mapped_column(default=1)
     encoding: Mapped[str] = mapped_column(sa.String(5), default="GSM-7")
+    # A STOP/HELP confirmation the rules themselves require: the gate skips consent and content.
+    compliance_reply: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    dispatched_at: Mapped[datetime | None] = mapped_column()  # when last handed to a provider
+    error_code: Mapped[str | None] = mapped_column(sa.String(30))
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -85,10 +91,13 @@ class Message(Base):
     sender: Mapped[Sender | None] = relationship()
     message_type: Mapped[MessageType | None] = relationship()
     flow: Mapped[Flow | None] = relationship()
+    campaign: Mapped[Campaign | None] = relationship()
 
     __table_args__ = (
         sa.CheckConstraint(sa.column("direction").in_(DIRECTIONS), name="direction"),
         sa.CheckConstraint(sa.column("status").in_(MESSAGE_STATUSES), name="status"),
+        sa.Index("ix_message_status_send_after", "status", "send_after"),
+        sa.Index("ix_message_sender_id_dispatched_at", "sender_id", "dispatched_at"),
     )
 
 

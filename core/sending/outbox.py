@@ -31,10 +31,14 @@ def enqueue(session: Session, gate: Gate, outgoing: Outgoing, key: str, at: date
         message_type_id=outgoing.message_type.id, flow_id=flow_id, campaign_id=campaign_id,
         body=outgoing.body, idempotency_key=key, expires_at=outgoing.expires_at,
         segments=counted.segments, encoding=counted.encoding, status="queued",
+        compliance_reply=outgoing.compliance_reply,
     )
     record(message, gate.check(session, outgoing, at))
     session.add(message)
     session.flush()
+    from core.sending.queue import submit_after_commit
+
+    submit_after_commit(session, [message])
     return message
 
 

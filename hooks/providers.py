@@ -1,0 +1,176 @@
+"""What a provider plugin implements and what it exchanges with the core.
+
+A provider is an object with a ``name`` and the methods of :class:`Provider`. The core
+owns the outbox, the compliance gate, retries and the ledger; a provider only talks to
+its vendor: it sends one text, says whether a text it may have accepted exists, and
+turns the vendor's webhooks into :class:`InboundText` and :class:`StatusUpdate`.
+
+Errors tell the core what to do next: raise :class:`TemporaryFailure` for timeouts,
+connection errors, 5xx and throttling (retried with backoff), :class:`PermanentFailure`
+for anything a retry cannot fix (4xx), and :class:`RecipientOptedOut` when the vendor
+refuses because the person opted out there (the core records the opt-out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# Delivery states a provider may report, in the order a message moves through them.
+SENT, DELIVERED, UNDELIVERED, FAILED = "sent", "delivered", "undelivered", "failed"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    sms: bool = True
+    mms: bool = False
+    countries: tuple[str, ...] = ("US", "CA")
+    # True when the vendor itself answers STOP/HELP (e.g. Twilio Advanced Opt-Out), so the
+    # core must not send a second confirmation.
+    replies_to_stop_help: bool = False
+    # True when :meth:`Provider.find_sent` can tell whether an accepted text exists.
+    can_reconcile: bool = False
+
+
+@dataclass(frozen=True)
+class OutboundText:
+    """One text to send. ``key`` is the outbox idempotency key; ``status_url`` is where the
+    vendor should post delivery receipts (it names the message, so a receipt finds its row
+    even when the send's answer was lost)."""
+
+    key: str
+    to: str
+    from_: str
+    body: str
+    status_url: str | None = None
+    media_urls: tuple[str, ...] = ()
+    sending_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    provider_message_id: str
+    status: str = SENT
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """The raw request as received: what a signature is computed over."""
+
+    kind: str  # the last part of /hooks/providers/<name>/<kind>
+    url: str  # the public URL the vendor called (see CONSENTDESK_PUBLIC_URL)
+    method: str
+    headers: Mapping[str, str]
+    body: bytes
+    form: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+
+    def header(self, name: str) -> str | None:
+        lower = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == lower), None)
+
+
+@dataclass(frozen=True)
+class InboundText:
+    from_phone: str
+    to_phone: str
+    body: str
+    provider_message_id: str
+    sent_at: datetime
+    # The vendor already handled (and answered) this as an opt-out/opt-in/help keyword.
+    handled_by_provider: bool = False
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    provider_message_id: str | None
+    status: str  # one of SENT, DELIVERED, UNDELIVERED, FAILED
+    message_key: str | None = None  # from the status URL, when the vendor echoes it
+    error_code: str | None = None
+    error_detail: str | None = None
+
+
+@dataclass(frozen=True)
+class WebhookReply:
+    """What the webhook endpoint answers the vendor."""
+
+    body: str = ""
+    content_type: str = "text/plain"
+    status: int = 200
+
+
+class ProviderFailure(Exception):
+    def __init__(self, detail: str, code: str | None = None):
+        super().__init__(detail)
+        self.detail, self.code = detail, code
+
+
+class TemporaryFailure(ProviderFailure):
+    """Timeouts, connection errors, 5xx, throttling: retried with backoff.
+
+    Set ``uncertain`` when the vendor may have accepted the text (a timeout after the
+    request went out): the core then asks ``find_sent`` before any retry, or, for a
+    provider that cannot reconcile, never resends it automatically."""
+
+    def __init__(self, detail: str, code: str | None = None, uncertain: bool = False):
+        super().__init__(detail, code)
+        self.uncertain = uncertain
+
+
+class PermanentFailure(ProviderFailure):
+    """A refusal a retry cannot fix (invalid number, unroutable, bad credentials)."""
+
+
+class RecipientOptedOut(PermanentFailure):
+    """The vendor refuses because the recipient opted out with it (Twilio 21610, Telnyx 40300)."""
+
+
+class Provider:
+    """Base class for providers. Subclasses set ``name`` and override what they support."""
+
+    name: str = ""
+    capabilities = Capabilities()
+
+    def send(self, text: OutboundText) -> SendResult:
+        """Hand one text to the vendor; return its id. Raise a :class:`ProviderFailure`."""
+        raise NotImplementedError
+
+    def find_sent(self, text: OutboundText) -> SendResult | None:
+        """After a crash: the vendor's record of ``text`` if it was accepted, else None.
+
+        Called only when ``capabilities.can_reconcile``; otherwise a message whose send
+        is uncertain is never resent automatically (it goes to the dead letters)."""
+        raise NotImplementedError
+
+    def verify(self, request: WebhookRequest) -> bool:
+        """True when the webhook's signature is valid. Never accept unsigned requests."""
+        raise NotImplementedError
+
+    def parse_inbound(self, request: WebhookRequest) -> list[InboundText]:
+        """The texts a verified inbound webhook carries (none for other event types)."""
+        return []
+
+    def parse_status(self, request: WebhookRequest) -> list[StatusUpdate]:
+        """The delivery receipts a verified status webhook carries."""
+        return []
+
+    def reply(self, request: WebhookRequest) -> WebhookReply:
+        """The HTTP answer the vendor expects once a webhook is stored."""
+        return WebhookReply()
+
+    def registration_payload(self, brand: Mapping[str, Any],
+                             campaign: Mapping[str, Any]) -> dict[str, Any]:
+        """The vendor's brand/campaign registration request body, from the core's records."""
+        return {"brand": dict(brand), "campaign": dict(campaign)}
+
+
+@dataclass(frozen=True)
+class Branding:
+    """How a reseller's bundle presents the admin: name, logo and colours."""
+
+    product_name: str
+    logo_url: str | None = None
+    primary_colour: str = "#1f6f5c"
+    accent_colour: str = "#f2b134"

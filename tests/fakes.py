@@ -1,0 +1,64 @@
+"""A provider whose "vendor" is a dict: it can accept, fail, time out or crash on demand."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from hooks import hookimpl
+from hooks.providers import (
+    Capabilities,
+    OutboundText,
+    PermanentFailure,
+    Provider,
+    RecipientOptedOut,
+    SendResult,
+    TemporaryFailure,
+)
+
+
+class FakeVendor(Provider):
+    name = "fake"
+    capabilities = Capabilities(can_reconcile=True)
+
+    def __init__(self):
+        self.accepted: dict[str, OutboundText] = {}  # what the vendor holds, by key
+        self.calls: list[str] = []  # every send call, in order
+        self.behaviour: dict[str, str] = {}  # phone -> "500", "timeout", "400", "opted_out"
+        self.before_send: Callable[[OutboundText], None] | None = None
+
+    def send(self, text: OutboundText) -> SendResult:
+        self.calls.append(text.to)
+        if self.before_send:
+            self.before_send(text)
+        how = self.behaviour.get(text.to)
+        if how == "500":
+            raise TemporaryFailure("vendor answered 500", code="500")
+        if how == "timeout":
+            self.accepted[text.key] = text  # it got there; the answer did not come back
+            raise TemporaryFailure("read timed out", code="timeout", uncertain=True)
+        if how == "400":
+            raise PermanentFailure("invalid 'To' number", code="21211")
+        if how == "opted_out":
+            raise RecipientOptedOut("attempt to send to unsubscribed recipient", code="21610")
+        self.accepted[text.key] = text
+        return SendResult(self.id_for(text.key))
+
+    def find_sent(self, text: OutboundText) -> SendResult | None:
+        return SendResult(self.id_for(text.key)) if text.key in self.accepted else None
+
+    def verify(self, request) -> bool:
+        return False
+
+    @staticmethod
+    def id_for(key: str) -> str:
+        return "FK" + hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+class FakePlugin:
+    def __init__(self, vendor: FakeVendor):
+        self.vendor = vendor
+
+    @hookimpl
+    def register_providers(self, settings):
+        return [self.vendor]
