@@ -31,8 +31,8 @@ def register_providers(settings: Mapping[str, Any]) -> list[Provider]:
 def register_branding(settings: Mapping[str, Any]) -> Branding | None:
     """Set the admin's product name, logo and colours (a reseller's bundle).
 
-    The first plugin that returns a :class:`hooks.providers.Branding` wins; the built-in
-    branding runs last.
+    Called once per application. The first plugin that returns a
+    :class:`hooks.providers.Branding` wins; the built-in branding runs last.
 
     :param settings: read-only application settings.
     :return: a :class:`hooks.providers.Branding`, or None to leave it to others.
