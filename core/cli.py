@@ -85,6 +85,27 @@ def serve_command(host: str, port: int) -> None:
     run_simple(host, port, app, threaded=True)
 
 
+@cli.command("worker")
+@click.option("--threads", default=2, show_default=True, help="Dispatch tasks run at once.")
+def worker_command(threads: int) -> None:
+    """Run the sending worker: dispatch tasks, retries, and the every-minute sweep."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = create_app()
+    queue = app.extensions["consentdesk"].queue
+    click.echo(f"Consentdesk worker: {threads} thread(s) on {app.config.get('QUEUE_URL') or 'sqlite'}")
+    queue.huey.create_consumer(workers=threads, worker_type="thread", periodic=True).run()
+
+
+@cli.command("sweep")
+@with_appcontext
+def sweep_command() -> None:
+    """Submit every due message to the queue and settle sends a crash left open."""
+    count = current_app.extensions["consentdesk"].queue.sweep()
+    click.echo(f"Submitted {count} due message(s).")
+
+
 @cli.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @with_appcontext

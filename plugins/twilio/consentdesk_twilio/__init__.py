@@ -1,0 +1,165 @@
+"""Twilio for Consentdesk: sends through the Messages API with the official ``twilio`` SDK.
+
+Settings (environment ``CONSENTDESK_<NAME>``):
+
+- ``TWILIO_ACCOUNT_SID``, ``TWILIO_AUTH_TOKEN``: without both, the provider is not offered.
+- ``TWILIO_API_BASE``: the API's base URL (default ``https://api.twilio.com``; tests point it
+  at a local server).
+- ``PUBLIC_URL`` (core): the base URL Twilio calls; signatures are checked against it, so
+  they verify behind a proxy.
+
+Point the number's "A message comes in" webhook at ``<PUBLIC_URL>/hooks/providers/twilio/inbound``.
+Delivery receipts come to ``/hooks/providers/twilio/status`` (set per message).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from hooks import hookimpl
+from hooks.providers import (
+    DELIVERED,
+    FAILED,
+    SENT,
+    UNDELIVERED,
+    Capabilities,
+    InboundText,
+    OutboundText,
+    PermanentFailure,
+    Provider,
+    RecipientOptedOut,
+    SendResult,
+    StatusUpdate,
+    TemporaryFailure,
+    WebhookReply,
+    WebhookRequest,
+)
+
+TWILIO_API = "https://api.twilio.com"
+OPTED_OUT = 21610  # "Attempt to send to unsubscribed recipient"
+STATUSES = {"sent": SENT, "delivered": DELIVERED, "undelivered": UNDELIVERED, "failed": FAILED}
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+TIMEOUT_SECONDS = 15
+
+
+class _ApiBase(TwilioHttpClient):
+    """The SDK's HTTP client, sending to another base URL (a local server in tests)."""
+
+    def __init__(self, base: str, timeout: float):
+        super().__init__(timeout=timeout)
+        self.base = base.rstrip("/")
+
+    def request(self, method, url, *args, **kwargs):
+        if url.startswith(TWILIO_API):
+            url = self.base + url[len(TWILIO_API):]
+        return super().request(method, url, *args, **kwargs)
+
+
+class TwilioProvider(Provider):
+    name = "twilio"
+    capabilities = Capabilities(sms=True, mms=True, countries=("US", "CA", "GB", "AU"),
+                                replies_to_stop_help=True, can_reconcile=True)
+
+    def __init__(self, account_sid: str, auth_token: str, api_base: str = TWILIO_API,
+                 timeout: float = TIMEOUT_SECONDS):
+        self.client = Client(account_sid, auth_token, http_client=_ApiBase(api_base, timeout))
+        self.validator = RequestValidator(auth_token)
+
+    def send(self, text: OutboundText) -> SendResult:
+        options = {"to": text.to, "from_": text.from_, "body": text.body}
+        if text.status_url:
+            options["status_callback"] = text.status_url
+        if text.media_urls:
+            options["media_url"] = list(text.media_urls)
+        try:
+            message = self.client.messages.create(**options)
+        except TwilioRestException as error:
+            raise _failure(error) from error
+        except requests.exceptions.ConnectionError as error:
+            # Connect errors and connect timeouts: the request never reached Twilio.
+            raise TemporaryFailure(f"cannot reach Twilio: {error}", code="connect") from error
+        except requests.exceptions.Timeout as error:
+            raise TemporaryFailure(f"Twilio did not answer: {error}", code="timeout",
+                                   uncertain=True) from error
+        return SendResult(message.sid, SENT)
+
+    def find_sent(self, text: OutboundText) -> SendResult | None:
+        since = (text.sending_since or datetime.now(UTC)) - timedelta(minutes=5)
+        try:
+            candidates = self.client.messages.list(to=text.to, from_=text.from_, limit=50)
+        except (TwilioRestException, requests.exceptions.RequestException) as error:
+            raise TemporaryFailure(f"cannot list messages: {error}") from error
+        for message in candidates:
+            created = message.date_created
+            if message.body == text.body and (created is None or created >= since):
+                return SendResult(message.sid, STATUSES.get(message.status, SENT))
+        return None
+
+    def verify(self, request: WebhookRequest) -> bool:
+        signature = request.header("X-Twilio-Signature")
+        if not signature:
+            return False
+        return self.validator.validate(request.url, dict(request.form), signature)
+
+    def parse_inbound(self, request: WebhookRequest) -> list[InboundText]:
+        form = request.form
+        return [InboundText(
+            from_phone=form["From"], to_phone=form["To"], body=form.get("Body", ""),
+            provider_message_id=form["MessageSid"], sent_at=datetime.now(UTC),
+            # Advanced Opt-Out names the keyword it matched and has already replied.
+            handled_by_provider=bool(form.get("OptOutType")))]
+
+    def parse_status(self, request: WebhookRequest) -> list[StatusUpdate]:
+        form = request.form
+        status = STATUSES.get(form.get("MessageStatus", ""))
+        if status is None:  # queued, accepted, sending...: nothing to move forward to
+            return []
+        return [StatusUpdate(provider_message_id=form.get("MessageSid"), status=status,
+                             message_key=request.query.get("message"),
+                             error_code=form.get("ErrorCode") or None)]
+
+    def reply(self, request: WebhookRequest) -> WebhookReply:
+        if request.kind == "inbound":
+            return WebhookReply(EMPTY_TWIML, content_type="text/xml")
+        return WebhookReply()
+
+    def registration_payload(self, brand, campaign) -> dict:
+        """Twilio's A2P campaign (us_app_to_person) fields, from the core's records."""
+        return {
+            "Description": campaign.get("description"),
+            "MessageFlow": campaign.get("message_flow"),
+            "MessageSamples": list(campaign.get("sample_messages") or []),
+            "UsAppToPersonUsecase": campaign.get("use_case"),
+            "HasEmbeddedLinks": any("http" in s for s in campaign.get("sample_messages") or []),
+            "HasEmbeddedPhone": False,
+            "OptInKeywords": list(campaign.get("opt_in_keywords") or []),
+            "OptOutKeywords": list(campaign.get("opt_out_keywords") or []),
+            "HelpKeywords": list(campaign.get("help_keywords") or []),
+            "HelpMessage": campaign.get("help_text"),
+            "OptInMessage": campaign.get("opt_in_confirmation"),
+            "BrandName": brand.get("public_name"),
+        }
+
+
+def _failure(error: TwilioRestException) -> Exception:
+    detail = f"Twilio {error.status} error {error.code}: {error.msg}"
+    if error.code == OPTED_OUT:
+        return RecipientOptedOut(detail, code=str(error.code))
+    if error.status == 429 or error.status >= 500:
+        return TemporaryFailure(detail, code=str(error.code or error.status))
+    return PermanentFailure(detail, code=str(error.code or error.status))
+
+
+@hookimpl
+def register_providers(settings):
+    sid, token = settings.get("TWILIO_ACCOUNT_SID"), settings.get("TWILIO_AUTH_TOKEN")
+    if not (sid and token):
+        return []
+    return [TwilioProvider(sid, token, settings.get("TWILIO_API_BASE") or TWILIO_API,
+                           float(settings.get("TWILIO_TIMEOUT") or TIMEOUT_SECONDS))]
