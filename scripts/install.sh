@@ -12,4 +12,4 @@ for setup in plugins/*/setup.cfg; do
 done
 .venv/bin/python -m pip install --quiet -e ".[${extras}]" "${plugin_args[@]}" 2>&1 \
   | grep -v -e "^WARNING: Location" -e "^\s*$" || true
-.venv/bin/python -c "import core, consentdesk_hello" # fail here, not later, if the install broke
+.venv/bin/python -c "import core, consentdesk_hello, consentdesk_twilio, consentdesk_telnyx" # fail here, not later, if the install broke

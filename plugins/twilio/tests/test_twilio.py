@@ -9,29 +9,17 @@ from fake_twilio import SLOW, FakeTwilio
 from flask import current_app
 from twilio.request_validator import RequestValidator
 
+from core import testing
 from core.app import create_app
-from core.consent import app_ledger
 from core.consent.suppression import is_suppressed
 from core.db import db
-from core.gate.check import Outgoing, gate_for
-from core.models import (
-    Brand,
-    Campaign,
-    ConsentEvent,
-    Contact,
-    Disclosure,
-    Message,
-    MessageType,
-    Sender,
-    WebhookEvent,
-)
-from core.sending import dispatch, outbox
-from core.upgrade import upgrade_and_sync
+from core.models import ConsentEvent, Message, WebhookEvent
+from core.sending import dispatch
 
 SID, TOKEN = "AC" + "1" * 32, "twilio-auth-token"
 SENDER, PHONE = "+14155550142", "+12125550123"
 PUBLIC = "https://sms.bloom.example"
-BODY = "Bloom & Branch: your order shipped. Reply STOP to opt out."
+BODY = testing.BODY
 
 
 @pytest.fixture
@@ -42,51 +30,12 @@ def twilio():
 
 @pytest.fixture
 def app(tmp_path, twilio):
-    app = create_app({
-        "TESTING": True, "INSTANCE_PATH": str(tmp_path), "PLUGINS": "twilio",
-        "QUEUE_URL": "immediate", "PUBLIC_URL": PUBLIC,
-        "TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN,
-        "TWILIO_API_BASE": twilio.url, "TWILIO_TIMEOUT": "1",
-    })
+    app = testing.make_app(tmp_path, "twilio", PUBLIC_URL=PUBLIC, TWILIO_ACCOUNT_SID=SID,
+                           TWILIO_AUTH_TOKEN=TOKEN, TWILIO_API_BASE=twilio.url,
+                           TWILIO_TIMEOUT="1")
     with app.app_context():
-        upgrade_and_sync(app)
-        brand = Brand(legal_name="Bloom & Branch Florists LLC", public_name="Bloom & Branch")
-        campaign = Campaign(brand=brand, name="Orders", use_case="MIXED")
-        db.session.add_all([brand, campaign, Sender(address=SENDER, campaign=campaign,
-                                                    provider="twilio")])
-        db.session.commit()
-    with app.app_context():
+        testing.add_sender(SENDER, "twilio")
         yield app
-
-
-def opted_in(phone):
-    session = db.session
-    contact = Contact(phone=phone)
-    session.add(contact)
-    session.flush()
-    disclosure = Disclosure(name=f"Checkout {phone}", text="Order texts. Reply STOP to cancel.")
-    session.add(disclosure)
-    for slug in ("transactional", "support"):
-        app_ledger(current_app, session).opt_in(
-            contact, session.scalars(sa.select(MessageType).filter_by(slug=slug)).one(),
-            source="web_form", disclosure=disclosure, actor="checkout",
-            occurred_at=datetime(2026, 1, 5, tzinfo=UTC))
-    return contact
-
-
-def queue_text(phone, key="order-1"):
-    """Queue a text for ``phone``; the commit hands it to the (immediate) queue."""
-    session = db.session
-    contact = opted_in(phone)
-    kind = session.scalars(sa.select(MessageType).filter_by(slug="transactional")).one()
-    sender = session.scalars(sa.select(Sender)).one()
-    message = outbox.enqueue(session, gate_for(current_app),
-                             Outgoing(contact, kind, BODY, sender, None), key=key,
-                             at=datetime.now(UTC))
-    message_id = message.id
-    session.commit()
-    session.expire_all()
-    return session.get(Message, message_id)
 
 
 def signed_post(client, kind, form, query="", token=TOKEN):
@@ -98,7 +47,7 @@ def signed_post(client, kind, form, query="", token=TOKEN):
 
 
 def test_send_goes_through_the_messages_api_with_a_status_callback(app, twilio):
-    message = queue_text(PHONE)
+    message = testing.queue_text(PHONE)
     assert message.status == "sent" and message.provider == "twilio"
     [created] = twilio.sent_to(PHONE)
     assert message.provider_message_id == created["sid"]
@@ -108,7 +57,7 @@ def test_send_goes_through_the_messages_api_with_a_status_callback(app, twilio):
 
 
 def test_signed_status_callbacks_move_the_message_forward_only(app, twilio):
-    message = queue_text(PHONE)
+    message = testing.queue_text(PHONE)
     client = app.test_client()
     query = f"message={message.id}"
     delivered = {"MessageSid": message.provider_message_id, "MessageStatus": "delivered",
@@ -121,7 +70,7 @@ def test_signed_status_callbacks_move_the_message_forward_only(app, twilio):
 
 
 def test_a_forged_signature_is_refused(app, twilio):
-    message = queue_text(PHONE)
+    message = testing.queue_text(PHONE)
     client = app.test_client()
     form = {"MessageSid": message.provider_message_id, "MessageStatus": "failed"}
     response = signed_post(client, "status", form, f"message={message.id}", token="wrong")
@@ -141,7 +90,7 @@ def test_signature_is_checked_against_the_public_url_behind_a_proxy(app, twilio)
 
 
 def test_inbound_stop_without_advanced_opt_out_gets_our_reply_through_twilio(app, twilio):
-    opted_in(PHONE)
+    testing.opted_in(PHONE)
     response = signed_post(app.test_client(), "inbound",
                            {"MessageSid": "SMin1", "From": PHONE, "To": SENDER, "Body": "STOP"})
     assert response.status_code == 200 and response.mimetype == "text/xml"
@@ -151,7 +100,7 @@ def test_inbound_stop_without_advanced_opt_out_gets_our_reply_through_twilio(app
 
 
 def test_advanced_opt_out_is_honoured_so_there_is_no_double_reply(app, twilio):
-    opted_in(PHONE)
+    testing.opted_in(PHONE)
     form = {"MessageSid": "SMin2", "From": PHONE, "To": SENDER, "Body": "STOP",
             "OptOutType": "STOP"}
     assert signed_post(app.test_client(), "inbound", form).status_code == 200
@@ -162,22 +111,21 @@ def test_advanced_opt_out_is_honoured_so_there_is_no_double_reply(app, twilio):
 
 
 def test_twilio_errors_map_to_retry_failure_and_opt_out(app, twilio):
-    unavailable = queue_text("+15005550009", key="a")
+    unavailable = testing.queue_text("+15005550009", key="a")
     assert (unavailable.status, unavailable.error_code) == ("queued", "20503")
     assert unavailable.send_after is not None
-    invalid = queue_text("+15005550001", key="b")
+    invalid = testing.queue_text("+15005550001", key="b")
     assert (invalid.status, invalid.error_code) == ("failed", "21211")
-    unsubscribed = queue_text("+15005550004", key="c")
+    unsubscribed = testing.queue_text("+15005550004", key="c")
     assert (unsubscribed.status, unsubscribed.error_code) == ("failed", "21610")
     assert is_suppressed(db.session, current_app.config["SUPPRESSION_KEY"], "+15005550004")
 
 
 def test_a_read_timeout_is_reconciled_with_twilio_not_resent(app, twilio):
-    message = queue_text(SLOW)
+    message = testing.queue_text(SLOW)
     assert (message.status, message.error_code) == ("queued", "uncertain")
     assert len(twilio.sent_to(SLOW)) == 1  # Twilio has it although we timed out
     message_id, retry_at = message.id, message.send_after
-    db.session.commit()
     dispatch.dispatch(current_app, [message_id], now=retry_at)
     message = db.session.get(Message, message_id)
     assert message.status == "sent"
@@ -186,14 +134,13 @@ def test_a_read_timeout_is_reconciled_with_twilio_not_resent(app, twilio):
 
 
 def test_crash_after_twilio_accepted_is_found_by_listing_messages(app, twilio):
-    message = queue_text(PHONE)
+    message = testing.queue_text(PHONE)
     db.session.execute(sa.update(Message).where(Message.id == message.id)
                        .values(status="sending", provider_message_id=None))
     db.session.commit()
     tally = dispatch.recover(current_app, now=datetime.now(UTC) + timedelta(hours=1))
     assert tally == {"found": 1}
-    db.session.expire_all()
-    assert db.session.get(Message, message.id).provider_message_id == twilio.sent_to(PHONE)[0]["sid"]
+    assert testing.reload(message.id).provider_message_id == twilio.sent_to(PHONE)[0]["sid"]
     assert len(twilio.sent_to(PHONE)) == 1
 
 

@@ -1,0 +1,105 @@
+"""A local server answering like Telnyx's Messaging API v2 (POST /v2/messages), and a signer
+for webhooks the way Telnyx signs them: Ed25519 over ``timestamp|body``.
+
+Magic numbers: +15005550004 has texted STOP (400, 40300), +15005550009 gets a 503 and
++15005550011 is accepted but answered too late (the client times out).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from nacl.signing import SigningKey
+
+SLOW = "+15005550011"
+ERRORS = {"+15005550004": (400, "40300", "Blocked due to STOP message"),
+          "+15005550009": (503, "10011", "Service unavailable")}
+
+
+class FakeTelnyx:
+    def __init__(self, api_key: str, slow_seconds: float = 2.0):
+        self.api_key, self.slow_seconds = api_key, slow_seconds
+        self.messages: list[dict] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                server._post(self)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/v2"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def _answer(self, handler, status: int, payload: dict) -> None:
+        body = json.dumps(payload).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        try:
+            handler.wfile.write(body)
+        except BrokenPipeError:
+            pass
+
+    def _post(self, handler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        request = json.loads(handler.rfile.read(length) or b"{}")
+        if handler.headers.get("Authorization") != f"Bearer {self.api_key}":
+            return self._answer(handler, 401, {"errors": [{"code": "10009",
+                                                           "title": "Authentication failed"}]})
+        if handler.path != "/v2/messages":
+            return self._answer(handler, 404, {"errors": [{"code": "10005", "title": "Not found"}]})
+        to = request.get("to")
+        if to in ERRORS:
+            status, code, title = ERRORS[to]
+            return self._answer(handler, status, {"errors": [{"code": code, "title": title,
+                                                              "detail": title}]})
+        message = {"record_type": "message", "id": str(uuid.uuid4()), "type": "SMS",
+                   "direction": "outbound", "text": request.get("text"),
+                   "from": {"phone_number": request.get("from")},
+                   "to": [{"phone_number": to, "status": "queued"}],
+                   "webhook_url": request.get("webhook_url")}
+        self.messages.append(message)
+        if to == SLOW:
+            time.sleep(self.slow_seconds)
+        self._answer(handler, 200, {"data": message})
+
+    def sent_to(self, number: str) -> list[dict]:
+        return [m for m in self.messages if m["to"][0]["phone_number"] == number]
+
+
+class Signer:
+    """Signs webhook bodies as Telnyx does, with a key pair made for the test."""
+
+    def __init__(self):
+        self.key = SigningKey.generate()
+        self.public_key = base64.b64encode(bytes(self.key.verify_key)).decode()
+
+    def headers(self, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        signed = self.key.sign(f"{timestamp}|".encode() + body).signature
+        return {"telnyx-signature-ed25519": base64.b64encode(signed).decode(),
+                "telnyx-timestamp": str(timestamp), "Content-Type": "application/json"}
+
+
+def event(event_type: str, payload: dict) -> bytes:
+    return json.dumps({"data": {"event_type": event_type, "id": str(uuid.uuid4()),
+                                "occurred_at": "2026-11-23T17:00:00.000+00:00",
+                                "record_type": "event", "payload": payload},
+                       "meta": {"attempt": 1, "delivered_to": "https://sms.bloom.example"}}).encode()
