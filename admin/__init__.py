@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pluggy
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, jsonify, request
 from flask_admin import Admin
 from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
+from flask_security import auth_required
 
 from admin.views.brand import BrandView, CampaignView, SenderView
 from admin.views.consent import ConsentEventView, ConsentView, DisclosureView, MessageTypeView
@@ -22,8 +25,9 @@ from admin.views.messaging import (
     WebhookEventView,
 )
 from admin.views.pages import HomeView, PluginPageView, PluginsView, ReportsView
+from admin.views.phone import PhoneView
 from admin.views.users import AuditLogView, RoleView, UserView
-from core import models, plugins
+from core import models, plugins, segments
 from core.db import db
 
 # (view class, model, menu category); the order is the menu's order.
@@ -53,19 +57,30 @@ MODEL_VIEWS = (
 )
 
 
+@auth_required("session")
+def _segments() -> Any:
+    """How a text would be split: encoding, characters and segments (for the body editors)."""
+    counted = segments.count(request.args.get("text", ""))
+    return jsonify(encoding=counted.encoding, characters=counted.characters, segments=counted.segments)
+
+
 def init_admin(app: Flask, pm: pluggy.PluginManager) -> Admin:
     """Build the panel for ``app``; call inside an app context."""
     app.register_blueprint(
         Blueprint("consentdesk_admin", __name__, template_folder="templates")
     )
+    branding = app.extensions["consentdesk"].branding
+    app.context_processor(lambda: {"branding": branding})
+    app.add_url_rule("/admin/api/segments", "consentdesk_segments", _segments)
     admin = Admin(
-        name=app.config.get("PRODUCT_NAME", "Consentdesk"),
-        theme=Bootstrap4Theme(swatch="flatly", fluid=True),
+        name=branding.product_name,
+        theme=Bootstrap4Theme(swatch="flatly", fluid=True, base_template="consentdesk/base.html"),
         index_view=HomeView(name="Home", url="/admin"),
     )
     for view_class, model, category in MODEL_VIEWS:
         admin.add_view(view_class(model, db, category=category))
     admin.add_view(SimulatorsView(name="Simulators", endpoint="simulators", category="Consent"))
+    admin.add_view(PhoneView(name="Phone simulator", endpoint="phone", category="Messaging"))
     admin.add_view(ConsentImportView(name="Import CSV", endpoint="consentimport", category="Consent"))
     admin.add_view(ReportsView(name="Reports", endpoint="reports"))
     admin.add_view(PluginsView(name="Plugins", endpoint="plugins", category="System"))

@@ -29,7 +29,8 @@ AREAS = (
     "reports",
 )
 
-ACTIONS = ("consent:opt_out", "consent:import", "contacts:erase")
+ACTIONS = ("consent:opt_out", "consent:import", "contacts:erase", "messages:retry",
+           "phone:simulate")
 
 
 def _read(*areas: str) -> set[str]:
@@ -57,6 +58,7 @@ MATRIX: dict[str, frozenset[str]] = {
         _read(*AREAS)
         - _read("users")
         | _write("senders", "brands", "message_types", "webhooks", "plugins")
+        | {"messages:retry", "phone:simulate"}
     ),
 }
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from flask import flash
+from flask_admin.actions import action
+
 from admin.base import ReadOnlyModelView, SecureModelView
 from admin.formatters import as_json, truncated
 from admin.validators import http_url
-from core.models import Contact
+from core.models import Contact, Message
+from core.sending import dispatch, queue
 
 
 class FlowView(SecureModelView):
@@ -18,17 +23,27 @@ class FlowView(SecureModelView):
 
 
 class MessageView(ReadOnlyModelView):
-    """The message log; the sending pipeline writes it, people only read it."""
+    """The message log; the sending pipeline writes it. Dead letters can be sent again."""
 
     area = "messages"
+    action_permissions = {"retry": "messages:retry"}
     column_list = (
-        "created_at", "direction", "phone", "status", "message_type", "body", "block_reasons",
-        "provider",
+        "created_at", "direction", "phone", "status", "message_type", "body", "segments",
+        "block_reasons", "provider", "attempts", "last_error",
     )
     column_searchable_list = ("phone", "body", "provider_message_id")
-    column_filters = ("direction", "status", "provider", "created_at", "phone")
+    column_filters = ("direction", "status", "provider", "created_at", "phone", "error_code")
     column_default_sort = ("created_at", True)
-    column_formatters = {"body": truncated, "block_reasons": as_json}
+    column_formatters = {"body": truncated, "block_reasons": as_json, "last_error": truncated}
+
+    @action("retry", "Retry (dead letters only)",
+            "Send the selected dead-lettered messages again? The gate checks each one first.")
+    def retry(self, ids: list[str]) -> None:
+        retried = dispatch.retry_dead(self.db_session, self.typed_ids(ids))
+        queue.submit_after_commit(self.db_session, self.db_session.scalars(
+            sa.select(Message).where(Message.id.in_(retried))))
+        self.db_session.commit()
+        flash(f"Queued {len(retried)} dead-lettered message(s) again.", "success")
 
 
 class LinkView(SecureModelView):
