@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -104,6 +105,22 @@ def sweep_command() -> None:
     """Submit every due message to the queue and settle sends a crash left open."""
     count = current_app.extensions["consentdesk"].queue.sweep()
     click.echo(f"Submitted {count} due message(s).")
+
+
+@cli.command("new-plugin")
+@click.argument("kind", type=click.Choice(["provider"]))
+@click.argument("name")
+@click.option("--dir", "parent", default="plugins", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path))
+def new_plugin_command(kind: str, name: str, parent: Path) -> None:
+    """Scaffold a plugin distribution (a provider) whose tests pass as generated."""
+    from core.scaffold import new_provider
+
+    try:
+        target = new_provider(name, parent)
+    except (ValueError, FileExistsError) as error:
+        raise click.UsageError(str(error)) from error
+    click.echo(f"Created {target}. Next: pip install -e {target} && pytest {target}")
 
 
 @cli.command("plugins")

@@ -80,3 +80,35 @@ def test_report_unknown_name_is_a_clear_error(runner):
     result = runner.invoke(args=["report", "nope"])
     assert result.exit_code != 0
     assert "no report named 'nope'" in result.output
+
+
+def test_new_plugin_provider_scaffold_passes_its_own_tests_and_lint(runner, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from configparser import ConfigParser
+
+    result = runner.invoke(["new-plugin", "provider", "acme_sms", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    target = tmp_path / "acme_sms"
+    setup = ConfigParser()
+    setup.read(target / "setup.cfg")
+    assert setup["options.entry_points"]["consentdesk"].strip() == "acme_sms = consentdesk_acme_sms"
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    env.pop("CONSENTDESK_TEST_POSTGRES_URL", None)
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                            str(target / "tests")], cwd=target, env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "3 passed" in tests.stdout
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated",
+                           "--select", "E,F,W,I", "--line-length", "100", str(target)],
+                          capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout
+
+
+def test_new_plugin_refuses_bad_names_and_existing_folders(runner, tmp_path):
+    assert runner.invoke(["new-plugin", "provider", "Bad-Name", "--dir", str(tmp_path)]).exit_code == 2
+    runner.invoke(["new-plugin", "provider", "acme", "--dir", str(tmp_path)])
+    again = runner.invoke(["new-plugin", "provider", "acme", "--dir", str(tmp_path)])
+    assert again.exit_code == 2 and "already exists" in again.output
