@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+
 import phonenumbers
+from phonenumbers import geocoder
 from phonenumbers import timezone as number_timezones
 
 DEFAULT_REGION = "US"
@@ -40,4 +44,49 @@ def timezone_for(e164: str) -> str | None:
 
 def region_of(e164: str) -> str | None:
     """The ISO country code of a number (``US``, ``GB``...)."""
-    return phonenumbers.region_code_for_number(phonenumbers.parse(e164))
+    return facts(e164).region
+
+
+@dataclass(frozen=True)
+class NumberFacts:
+    """What the gate asks of a stored number, worked out once per number and process."""
+
+    problem: str | None  # why it cannot be texted, or None
+    region: str | None
+
+
+@lru_cache(maxsize=65536)
+def facts(e164: str) -> NumberFacts:
+    """Validity and country of a stored E.164 number (cached: parsing is the dispatcher's
+    largest per-message cost)."""
+    try:
+        number = phonenumbers.parse(e164, DEFAULT_REGION)
+    except phonenumbers.NumberParseException as error:
+        return NumberFacts(f"{e164!r} is not a phone number ({error._msg}).", None)
+    if phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) != e164:
+        return NumberFacts(f"{e164!r} is not in E.164 form.", None)
+    # Most numbers are American: checking the US first skips a scan of every +1 region.
+    if number.country_code == 1 and phonenumbers.is_valid_number_for_region(number, "US"):
+        region = "US"
+    elif phonenumbers.is_valid_number(number):
+        region = phonenumbers.region_code_for_number(number)
+    else:
+        return NumberFacts(f"{e164!r} is not a valid phone number.", None)
+    return NumberFacts(None, region)
+
+
+_AREA_PLACES: dict[str, str] = {}
+
+
+def place_of(e164: str) -> str:
+    """Where a number was issued, in English ("Jersey City, NJ"; "" if unknown).
+
+    North American area codes never cross a state or province line, so for +1 numbers the
+    answer is worked out once per area code (the geocoder is slow) and reused."""
+    area = e164[:5] if e164.startswith("+1") else None
+    if area in _AREA_PLACES:
+        return _AREA_PLACES[area]
+    place = geocoder.description_for_number(phonenumbers.parse(e164), "en")
+    if area is not None:
+        _AREA_PLACES[area] = place
+    return place

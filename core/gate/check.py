@@ -16,11 +16,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from core import segments
+from core import phone, segments
 from core.gate import rules
 from core.gate.facts import BatchFacts, LiveFacts
 from core.models import Brand, Contact, MessageType, Sender
-from core.phone import InvalidPhone, region_of, to_e164
 from hooks.types import OutgoingMessage
 
 ALLOW, BLOCK, DEFER = "allow", "block", "defer"
@@ -110,13 +109,12 @@ class Gate:
     def _phone_and_sender(self, contact: Contact, sender: Sender | None) -> list[Reason]:
         if contact.erased_at is not None or not contact.phone:
             return [Reason("erased", "the contact's personal data was erased")]
-        try:
-            to_e164(contact.phone)
-        except InvalidPhone as error:
-            return [Reason("invalid_phone", str(error))]
+        number = phone.facts(contact.phone)
+        if number.problem:
+            return [Reason("invalid_phone", number.problem)]
         if sender is None:
             return [Reason("no_sender", "no sender is configured for this message")]
-        region = region_of(contact.phone)
+        region = number.region
         if sender.kind == "alphanumeric" and region in ("US", "CA"):
             return [Reason("sender_cannot_reach",
                            f"an alphanumeric sender cannot text {region} numbers")]

@@ -8,8 +8,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cache
 from importlib import resources
 
-import phonenumbers
-from phonenumbers import geocoder
+from core import phone
 
 US_STATES = {
     "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
@@ -84,10 +83,9 @@ def state_of(e164: str, attributes: dict | None = None) -> str | None:
     recorded = (attributes or {}).get("state")
     if isinstance(recorded, str) and recorded.strip():
         return recorded.strip().upper()[:2]
-    number = phonenumbers.parse(e164)
-    if phonenumbers.region_code_for_number(number) != "US":
+    if phone.facts(e164).region != "US":
         return None
-    place = geocoder.description_for_number(number, "en")
+    place = phone.place_of(e164)
     tail = place.rsplit(",", 1)[-1].strip()
     if len(tail) == 2 and tail.isupper():
         return tail

@@ -3,11 +3,9 @@
 One call handles one batch of message ids in three steps, none holding a transaction
 across a network call:
 
-1. **claim** (one transaction): re-run the gate for every claimable row, apply the
-   senders' throughput limits, and mark the survivors ``sending`` before any provider
-   is called. On PostgreSQL the claim holds a share lock on the consent chain head, so
-   it waits for a STOP being written and then sees it; rows are locked ``SKIP LOCKED``,
-   so two workers given the same ids claim each row once.
+1. **claim** (``core.sending.claim``): re-run the gate for every due row, apply the
+   senders' throughput limits, and mark the survivors ``sending`` before any provider is
+   called; a row is claimed by one worker only.
 2. **send**: hand each text to its provider. Before each call the consent chain head is
    read; if any opt-out was recorded since the claim, the texts to those people are
    released and judged again instead of sent.
@@ -25,7 +23,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Flask
@@ -33,10 +30,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.consent import Evidence, app_ledger
 from core.db import READ_ONLY, db, utcnow
-from core.gate.check import Outgoing, gate_for
-from core.gate.facts import BatchFacts
-from core.models import Campaign, ConsentChainHead, ConsentEvent, Contact, Message, Sender
-from core.sending.outbox import record as record_verdict
+from core.models import ConsentEvent, Contact, Message
+from core.sending.claim import UNCERTAIN, Claimed, claim
 from hooks.providers import (
     OutboundText,
     PermanentFailure,
@@ -46,23 +41,12 @@ from hooks.providers import (
     TemporaryFailure,
 )
 
-CLAIMABLE = ("queued", "deferred")
 MAX_ATTEMPTS = 6
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 SENDING_LEASE = timedelta(minutes=15)  # longer than any batch takes to send
 RECORD_EVERY = 100
-UNCERTAIN = "uncertain"
-PACIFIC = ZoneInfo("America/Los_Angeles")  # T-Mobile's daily caps reset at midnight here
-
-
-@dataclass(frozen=True)
-class Claimed:
-    message_id: int
-    contact_id: int
-    provider: str
-    text: OutboundText
-    reconcile_first: bool
+HEAD_SQL = "SELECT seq FROM consent_chain_head"
 
 
 @dataclass(frozen=True)
@@ -72,7 +56,8 @@ class Attempt:
     error: Exception | None = None
 
 
-def dispatch(app: Flask, ids: Sequence[int], now: datetime | None = None) -> Counter:
+def dispatch(app: Flask, ids: Sequence[int], now: datetime | None = None,
+             depth: int = 0) -> Counter:
     """Send what is due among ``ids``; safe to run twice, or in two workers, with the same ids.
 
     Returns counts by outcome (``sent``, ``blocked``, ``deferred``, ``paused``, ``retry``,
@@ -80,132 +65,12 @@ def dispatch(app: Flask, ids: Sequence[int], now: datetime | None = None) -> Cou
     """
     now = now or utcnow()
     tally: Counter = Counter()
-    claimed, head_seq = claim(app, ids, now, tally)
+    claimed, head_seq, rejudge = claim(app, ids, now, tally)
     released = send(app, claimed, head_seq, tally, now)
-    if released:
-        tally.update(dispatch(app, released, now))
+    again = rejudge + released
+    if again and depth < 3:  # consent changed meanwhile: judge those people again
+        tally.update(dispatch(app, again, now, depth + 1))
     return tally
-
-
-def claim(app: Flask, ids: Sequence[int], now: datetime,
-          tally: Counter) -> tuple[list[Claimed], int]:
-    providers = app.extensions["consentdesk"].providers
-    gate = gate_for(app)
-    with db.sessionmaker() as session, session.begin():
-        head_seq = _consent_head(session, share_lock=True)
-        messages = _claimable(session, ids, now)
-        if not messages:
-            return [], head_seq
-        facts = BatchFacts(session, gate.suppression_key,
-                           {m.contact.id: m.contact for m in messages if m.contact}.values(), now)
-        allowed = []
-        for message in messages:
-            if message.contact is None or message.message_type is None:
-                _dead(message, "the message has no contact or message type")
-                tally["dead"] += 1
-                continue
-            decision = gate.check(session, _outgoing(message), now, facts)
-            if decision.allowed:
-                allowed.append(message)
-            else:
-                record_verdict(message, decision)
-                tally[message.status] += 1
-        claimed = []
-        for message in _within_limits(session, allowed, now, tally):
-            provider = providers.get(message.sender.provider)
-            if provider is None:
-                _dead(message, f"no provider named {message.sender.provider!r} is installed")
-                tally["dead"] += 1
-                continue
-            claimed.append(_mark_sending(app, message, provider, now))
-        return claimed, head_seq
-
-
-def _claimable(session: Session, ids: Sequence[int], now: datetime) -> list[Message]:
-    query = (
-        sa.select(Message)
-        .where(Message.id.in_(list(ids)), Message.direction == "out",
-               Message.status.in_(CLAIMABLE),
-               sa.or_(Message.send_after.is_(None), Message.send_after <= now))
-        .order_by(Message.id)
-        .options(selectinload(Message.contact), selectinload(Message.message_type),
-                 selectinload(Message.sender),
-                 selectinload(Message.campaign).selectinload(Campaign.brand))
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return list(session.scalars(query))
-
-
-def _outgoing(message: Message) -> Outgoing:
-    brand = message.campaign.brand if message.campaign and not message.compliance_reply else None
-    return Outgoing(contact=message.contact, message_type=message.message_type, body=message.body,
-                    sender=message.sender, brand=brand, expires_at=message.expires_at,
-                    compliance_reply=message.compliance_reply, exclude_message_id=message.id)
-
-
-def _within_limits(session: Session, messages: list[Message], now: datetime,
-                   tally: Counter) -> list[Message]:
-    """The messages each sender may send now; the rest wait (``send_after``), still queued."""
-    by_sender: dict[int, list[Message]] = {}
-    for message in messages:
-        by_sender.setdefault(message.sender_id, []).append(message)
-    limited = [s for s in by_sender if _has_limits(by_sender[s][0].sender)]
-    if limited and session.get_bind().dialect.name == "postgresql":
-        # Serialise claims per sender so two workers cannot both spend the last slot.
-        session.execute(sa.select(Sender.id).where(Sender.id.in_(sorted(limited)))
-                        .order_by(Sender.id).with_for_update())
-    within = []
-    for group in by_sender.values():
-        room, resume = _room(session, group[0].sender, now, len(group))
-        within += group[:room]
-        for message in group[room:]:
-            message.status, message.send_after = "queued", resume
-            tally["paused"] += 1
-    return within
-
-
-def _has_limits(sender: Sender) -> bool:
-    return any((sender.per_second, sender.per_minute, sender.daily_cap))
-
-
-def _room(session: Session, sender: Sender, now: datetime,
-          wanted: int) -> tuple[int, datetime | None]:
-    """How many of ``wanted`` texts ``sender`` may start now, and when the rest may go."""
-    if not _has_limits(sender):
-        return 1 << 30, None
-    midnight = now.astimezone(PACIFIC).replace(hour=0, minute=0, second=0, microsecond=0)
-    windows = [(sender.per_second, now - timedelta(seconds=1), now + timedelta(seconds=1)),
-               (sender.per_minute, now - timedelta(minutes=1), now + timedelta(minutes=1)),
-               (sender.daily_cap, midnight, _next_midnight(midnight))]
-    room, resume = 1 << 30, None
-    for limit, since, frees_at in windows:
-        if not limit:
-            continue
-        used = session.scalar(sa.select(sa.func.count()).select_from(Message).where(
-            Message.sender_id == sender.id, Message.dispatched_at > since))
-        left = max(0, limit - used)
-        room = min(room, left)
-        if left < wanted:
-            resume = max(resume, frees_at) if resume else frees_at
-    return room, resume
-
-
-def _next_midnight(midnight: datetime) -> datetime:
-    # Add a calendar day in local time (23 or 25 hours across a DST change).
-    return (midnight.replace(tzinfo=None) + timedelta(days=1)).replace(tzinfo=PACIFIC)
-
-
-def _mark_sending(app: Flask, message: Message, provider: Provider, now: datetime) -> Claimed:
-    reconcile_first = message.error_code == UNCERTAIN
-    message.phone = message.contact.phone
-    message.status, message.dispatched_at, message.provider = "sending", now, provider.name
-    message.attempts += 1
-    text = OutboundText(key=message.idempotency_key or f"message:{message.id}",
-                        to=message.phone, from_=message.sender.address, body=message.body,
-                        status_url=status_url(app, provider.name, message.id),
-                        sending_since=now)
-    return Claimed(message.id, message.contact_id, provider.name, text, reconcile_first)
 
 
 def status_url(app: Flask, provider: str, message_id: int) -> str | None:
@@ -227,12 +92,17 @@ def send(app: Flask, claimed: list[Claimed], head_seq: int, tally: Counter,
     released: list[int] = []
     stopped: set[int] = set()
     with db.engine.connect().execution_options(**{READ_ONLY: True}) as reader:
+        # The head is read before every send, so it goes straight to the driver: on SQLite
+        # (autocommit reads) and PostgreSQL (read committed) each read sees the latest commit.
+        cursor = reader.connection.dbapi_connection.cursor()
         for position, item in enumerate(claimed):
-            seq = reader.scalar(sa.select(ConsentChainHead.seq)) or 0
+            cursor.execute(HEAD_SQL)
+            row = cursor.fetchone()
+            seq = row[0] if row else 0
             if seq != head_seq:
                 stopped |= _opted_out_since(reader, head_seq, claimed[position:])
                 head_seq = seq
-            reader.rollback()
+                reader.rollback()
             if item.contact_id in stopped:
                 released.append(item.message_id)
                 continue
@@ -240,6 +110,8 @@ def send(app: Flask, claimed: list[Claimed], head_seq: int, tally: Counter,
             if len(attempts) >= RECORD_EVERY:
                 record(app, attempts, tally, now)
                 attempts = []
+        cursor.close()
+        reader.rollback()
     record(app, attempts, tally, now)
     if released:
         _release(released)
@@ -284,12 +156,13 @@ def record(app: Flask, attempts: list[Attempt], tally: Counter, now: datetime) -
                 sa.update(Message.__table__)
                 .where(Message.__table__.c.id == sa.bindparam("message_id"))
                 .values(provider_message_id=sa.bindparam("provider_id"),
+                        phone=sa.bindparam("to"),  # the number the gate judged and we texted
                         status=sa.case((Message.__table__.c.status == "sending",
                                         sa.bindparam("new_status")),
                                        else_=Message.__table__.c.status),
                         error_code=None, last_error=None, updated_at=now),
                 [{"message_id": a.claimed.message_id, "provider_id": a.result.provider_message_id,
-                  "new_status": a.result.status} for a in done])
+                  "new_status": a.result.status, "to": a.claimed.text.to} for a in done])
             tally["sent"] += len(done)
         for attempt in failed:
             message = session.get(Message, attempt.claimed.message_id)
@@ -372,13 +245,6 @@ def recover(app: Flask, now: datetime | None = None,
                 message.status = "queued"  # never reached the provider: the gate judges it again
                 tally["requeued"] += 1
     return tally
-
-
-def _consent_head(session: Session, share_lock: bool) -> int:
-    query = sa.select(ConsentChainHead.seq)
-    if share_lock and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(read=True)
-    return session.scalar(query) or 0
 
 
 def retry_dead(session: Session, ids: Iterable[int]) -> list[int]:

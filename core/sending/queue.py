@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from core.db import db, utcnow
 from core.models import Message
 from core.sending import dispatch as dispatcher
+from core.sending.claim import CLAIMABLE
 
 PENDING = "consentdesk_dispatch"  # session.info key: ids to submit once the transaction commits
 STALE = timedelta(seconds=30)  # a queued row this old without a task is picked up by the sweep
@@ -64,7 +65,7 @@ class SendQueue:
         dispatcher.recover(self.app, now)
         with db.sessionmaker() as session:
             due = list(session.scalars(sa.select(Message.id).where(
-                Message.direction == "out", Message.status.in_(dispatcher.CLAIMABLE),
+                Message.direction == "out", Message.status.in_(CLAIMABLE),
                 sa.or_(Message.send_after <= now,
                        sa.and_(Message.send_after.is_(None),
                                Message.created_at <= now - STALE)))
@@ -103,7 +104,7 @@ def init_queue(app: Flask) -> SendQueue:
 def submit_after_commit(session: Session, messages: Iterable[Message]) -> None:
     """Hand these outbox rows to the queue once (and only if) their transaction commits."""
     pending = session.info.setdefault(PENDING, [])
-    pending += [(m.id, m.send_after) for m in messages if m.status in dispatcher.CLAIMABLE]
+    pending += [(m.id, m.send_after) for m in messages if m.status in CLAIMABLE]
 
 
 @sa.event.listens_for(Session, "after_commit")
