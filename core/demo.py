@@ -14,9 +14,11 @@ from flask import Flask
 
 from core.consent import Evidence, app_ledger
 from core.db import db, utcnow
+from core.gate.check import Outgoing, gate_for
 from core.models import Brand, Campaign, Contact, Disclosure, MessageType, Sender
 from core.phone import InvalidPhone, to_e164
 from core.security import create_user
+from core.sending import outbox
 
 PASSWORD = "consentdesk-demo"
 USERS = (
@@ -96,8 +98,24 @@ def load(app: Flask, contacts: int = 200, seed: int = 7) -> bool:
                            actor="support@bloomandbranch.example",
                            occurred_at=joined + timedelta(days=rng.randint(4, 30)),
                            source_detail="phone call: asked for no more promotions")
-    session.commit()
+    session.flush()
+    _order_updates(app, session, types["transactional"], now)
+    session.commit()  # the commit hands the order updates to the queue (the worker sends them)
     return True
+
+
+ORDER_UPDATE = "Bloom & Branch: your order #{n} is out for delivery today. Reply STOP to opt out."
+
+
+def _order_updates(app, session, transactional: MessageType, now) -> None:
+    """An order update for the first few contacts, so the phone simulator has something to
+    show; each goes through the gate like any text (opted-out contacts are blocked)."""
+    sender = session.scalars(sa.select(Sender)).first()
+    for n, contact in enumerate(session.scalars(sa.select(Contact).order_by(Contact.id)
+                                                .limit(5)), start=1042):
+        outbox.enqueue(session, gate_for(app), Outgoing(
+            contact=contact, message_type=transactional, body=ORDER_UPDATE.format(n=n),
+            sender=sender, brand=None), key=f"demo-order-{n}", at=now)
 
 
 def _brand_and_campaign(session) -> tuple[Brand, Campaign]:

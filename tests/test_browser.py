@@ -62,3 +62,44 @@ def test_support_signs_in_and_adds_a_contact_through_the_real_forms(live_server,
     assert "+14155552671" in listing and "Ana" in listing
 
     assert "Flows" not in page.inner_text("nav")  # support's menu has no flows
+
+
+@pytest.fixture
+def sandbox_server(make_app):
+    """A live app with a sandbox sender, one contact and an operations login; the queue runs
+    tasks at once. (Set up before the browser starts: Playwright owns the main thread's loop.)"""
+    from core.db import db
+    from core.models import Brand, Campaign, Contact, Sender
+    from core.security import create_user
+
+    app = make_app(WTF_CSRF_ENABLED=True, QUEUE_URL="immediate")
+    with app.app_context():
+        create_user(app, "operations@bloomandbranch.example", PASSWORD, ["operations"])
+        brand = Brand(legal_name="Bloom & Branch Florists LLC", public_name="Bloom & Branch")
+        campaign = Campaign(brand=brand, name="Orders", use_case="MIXED")
+        db.session.add_all([brand, campaign, Sender(address="+14155550142", campaign=campaign),
+                            Contact(phone="+12125550123")])
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_operations_replies_stop_on_the_phone_simulator_and_sees_the_confirmation(
+        sandbox_server, page):
+    base = sandbox_server
+    page.goto(f"{base}/admin/phone/?phone=%2B12125550123")
+    page.fill("input[name=email]", "operations@bloomandbranch.example")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{base}/admin/phone/**")
+    # The segment counter comes from the server as the text is typed.
+    page.fill("textarea[name=body]", "STOP")
+    page.wait_for_function(
+        "document.querySelector('.segments').textContent.startsWith('4 characters')")
+    assert page.inner_text(".segments") == "4 characters · GSM-7 · 1 segment(s)"
+    page.click("#phone button[type=submit]")
+    page.wait_for_selector(".bubble.out")
+    phone = page.inner_text("#phone")
+    assert "STOP" in phone and "unsubscribed" in phone.lower()
