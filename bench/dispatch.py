@@ -82,7 +82,7 @@ def populate(engine: sa.Engine, count: int) -> list[int]:
                 "attempts, created_at, updated_at) VALUES (:id, 'out', :id, :phone, 1, :kind, :body, "
                 "'queued', '[]', :key, 1, 'GSM-7', false, 0, :t, :t)"),
                 [{"id": i, "phone": phone(i), "kind": kind, "body": BODY.format(n=i),
-                  "key": f"order-{i}", "t": now - timedelta(minutes=1)} for i in ids])
+                  "key": f"order-{i}", "t": now} for i in ids])
     return list(range(1, count + 1))
 
 
@@ -126,12 +126,14 @@ def with_workers(url: str, queue_url: str, instance: str, ids: list[int], worker
                       "LOAD_ENTRYPOINTS": False, "SUPPRESSION_KEY": KEY})
     queue = app.extensions["consentdesk"].queue
     queue.huey.flush()
-    procs = [subprocess.Popen([str(Path(sys.executable).parent / "consentdesk"), "worker", "--threads", "1"],
-                              env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True) for _ in range(workers)]
+    logs = [Path(instance) / f"worker-{n}.log" for n in range(workers)]
+    procs = [subprocess.Popen([str(Path(sys.executable).parent / "consentdesk"), "worker",
+                               "--threads", "1"], env=env, cwd=ROOT, stdout=log.open("w"),
+                              stderr=subprocess.STDOUT) for log in logs]
     try:
-        for proc in procs:  # wait until each worker has built its app and is consuming
-            proc.stdout.readline()
+        for log in logs:  # wait until each worker has built its app and is consuming
+            while "Consentdesk worker" not in log.read_text():
+                time.sleep(0.1)
         time.sleep(1.0)
         started = time.perf_counter()
         queue.submit(ids)

@@ -189,6 +189,8 @@ def test_a_provider_that_cannot_reconcile_never_resends_an_uncertain_text(
 def test_5xx_retries_with_backoff_then_dead_letters_and_admin_retry(app, session, world, vendor):
     ids = queued(session, world, PHONES[:1])
     vendor.behaviour[PHONES[0]] = "500"
+    huey = app.extensions["consentdesk"].queue.huey
+    huey.flush()
     at = NOON
     waits = []
     for attempt in range(1, dispatcher.MAX_ATTEMPTS):
@@ -197,6 +199,7 @@ def test_5xx_retries_with_backoff_then_dead_letters_and_admin_retry(app, session
         session.refresh(message)
         assert message.status == "queued" and message.attempts == attempt
         waits.append(message.send_after - at)
+        assert huey.scheduled_count() + huey.pending_count() == attempt  # a task per retry
         assert run(ids, now=at) == {}  # not due yet
         at = message.send_after
     assert run(ids, now=at) == {"dead": 1}

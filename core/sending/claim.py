@@ -62,10 +62,11 @@ class Judged:
     decision: Decision | None  # None: cannot be judged (no contact or type)
 
 
-def claim(app: Flask, ids: Sequence[int], now: datetime,
-          tally: Counter) -> tuple[list[Claimed], int, list[int]]:
+def claim(app: Flask, ids: Sequence[int], now: datetime, tally: Counter,
+          later: list[tuple[int, datetime]]) -> tuple[list[Claimed], int, list[int]]:
     """Claim what may be sent among ``ids``; return it, the consent head seen, and the ids
-    left for another pass because consent changed while they were being judged."""
+    left for another pass because consent changed while they were being judged. Rows that
+    must wait (deferred, paused) are added to ``later`` with their time."""
     head_seq, judged = judge(app, ids, now)
     if not judged:
         return [], head_seq, []
@@ -100,6 +101,8 @@ def claim(app: Flask, ids: Sequence[int], now: datetime,
             else:
                 sendable.append(item)
         _write_verdicts(session, verdicts, tally)
+        later += [(v["message_id"], v["send_after"]) for v in verdicts
+                  if v["send_after"] is not None and v["status"] in CLAIMABLE]
         claimed = _mark_sending(app, session, sendable, now)
     return claimed, head_seq, rejudge
 

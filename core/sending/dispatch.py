@@ -65,12 +65,24 @@ def dispatch(app: Flask, ids: Sequence[int], now: datetime | None = None,
     """
     now = now or utcnow()
     tally: Counter = Counter()
-    claimed, head_seq, rejudge = claim(app, ids, now, tally)
-    released = send(app, claimed, head_seq, tally, now)
+    later: list[tuple[int, datetime]] = []
+    claimed, head_seq, rejudge = claim(app, ids, now, tally, later)
+    released = send(app, claimed, head_seq, tally, now, later)
     again = rejudge + released
     if again and depth < 3:  # consent changed meanwhile: judge those people again
         tally.update(dispatch(app, again, now, depth + 1))
+    _schedule(app, later)
     return tally
+
+
+def _schedule(app: Flask, later: list[tuple[int, datetime]]) -> None:
+    """Tasks for the rows that wait (retries, quiet hours, paused senders), at their time."""
+    queue = app.extensions["consentdesk"].queue
+    by_time: dict[datetime, list[int]] = {}
+    for message_id, at in later:
+        by_time.setdefault(at, []).append(message_id)
+    for at, ids in by_time.items():
+        queue.submit(ids, eta=at)
 
 
 def status_url(app: Flask, provider: str, message_id: int) -> str | None:
@@ -85,7 +97,7 @@ def _dead(message: Message, why: str) -> None:
 
 
 def send(app: Flask, claimed: list[Claimed], head_seq: int, tally: Counter,
-         now: datetime) -> list[int]:
+         now: datetime, later: list[tuple[int, datetime]]) -> list[int]:
     """Hand the claimed texts to their providers; return the ids released for a re-check."""
     providers = app.extensions["consentdesk"].providers
     attempts: list[Attempt] = []
@@ -108,11 +120,11 @@ def send(app: Flask, claimed: list[Claimed], head_seq: int, tally: Counter,
                 continue
             attempts.append(_attempt(providers[item.provider], item))
             if len(attempts) >= RECORD_EVERY:
-                record(app, attempts, tally, now)
+                record(app, attempts, tally, now, later)
                 attempts = []
         cursor.close()
         reader.rollback()
-    record(app, attempts, tally, now)
+    record(app, attempts, tally, now, later)
     if released:
         _release(released)
         tally["released"] += len(released)
@@ -144,7 +156,8 @@ def _release(ids: list[int]) -> None:
                         .values(status="queued", attempts=Message.attempts - 1))
 
 
-def record(app: Flask, attempts: list[Attempt], tally: Counter, now: datetime) -> None:
+def record(app: Flask, attempts: list[Attempt], tally: Counter, now: datetime,
+           later: list[tuple[int, datetime]]) -> None:
     """Write the outcome of each attempt; a delivery receipt that came first is kept."""
     if not attempts:
         return
@@ -167,6 +180,8 @@ def record(app: Flask, attempts: list[Attempt], tally: Counter, now: datetime) -
         for attempt in failed:
             message = session.get(Message, attempt.claimed.message_id)
             tally[_failure(app, session, message, attempt.error, now)] += 1
+            if message.status == "queued":
+                later.append((message.id, message.send_after))
 
 
 def _failure(app: Flask, session: Session, message: Message, error: Exception,

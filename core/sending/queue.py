@@ -28,7 +28,10 @@ from core.sending import dispatch as dispatcher
 from core.sending.claim import CLAIMABLE
 
 PENDING = "consentdesk_dispatch"  # session.info key: ids to submit once the transaction commits
-STALE = timedelta(seconds=30)  # a queued row this old without a task is picked up by the sweep
+# The sweep re-submits rows whose task should long have run: a lost task is rare, and a sweep
+# during a large send must not hand the same rows to the workers twice.
+STALE = timedelta(minutes=5)
+LATE = timedelta(minutes=1)  # a deferred row this far past its time
 
 
 class SendQueue:
@@ -66,9 +69,9 @@ class SendQueue:
         with db.sessionmaker() as session:
             due = list(session.scalars(sa.select(Message.id).where(
                 Message.direction == "out", Message.status.in_(CLAIMABLE),
-                sa.or_(Message.send_after <= now,
+                sa.or_(Message.send_after <= now - LATE,
                        sa.and_(Message.send_after.is_(None),
-                               Message.created_at <= now - STALE)))
+                               Message.updated_at <= now - STALE)))
                 .order_by(Message.id)))
         self.submit(due)
         return len(due)
