@@ -85,3 +85,58 @@ def reload(message_id: int) -> Message:
     db.session.expunge(message)  # a detached copy keeps its values after the commit
     db.session.commit()  # end the read: SQLite's write lock must be free for the dispatcher
     return message
+
+
+class VendorServer:
+    """A local HTTP server standing in for a vendor's API in tests: subclass it and define
+    ``handle(method, path, headers, body) -> (status, payload)``; the payload is sent as JSON.
+
+    Use it as a context manager; ``url`` is its base address on 127.0.0.1. A client that gives
+    up waiting (a timeout test) is not an error."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        vendor = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                vendor._answer(self, "GET")
+
+            def do_POST(self) -> None:
+                vendor._answer(self, "POST")
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def handle(self, method: str, path: str, headers: Any, body: bytes) -> tuple[int, Any]:
+        raise NotImplementedError
+
+    def _answer(self, handler: Any, method: str) -> None:
+        import json
+
+        length = int(handler.headers.get("Content-Length") or 0)
+        status, payload = self.handle(method, handler.path, handler.headers,
+                                      handler.rfile.read(length))
+        body = json.dumps(payload).encode()
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def __enter__(self) -> VendorServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from hooks import hookimpl
 from hooks.providers import (
+    Branding,
     Capabilities,
     OutboundText,
     PermanentFailure,
@@ -62,3 +63,12 @@ class FakePlugin:
     @hookimpl
     def register_providers(self, settings):
         return [self.vendor]
+
+
+class Reseller:
+    """A reseller's bundle: its own product name, logo and colour."""
+
+    @hookimpl
+    def register_branding(self, settings):
+        return Branding(product_name="TextRight", logo_url="/static/textright.svg",
+                        primary_colour="#223344")

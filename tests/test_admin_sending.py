@@ -4,11 +4,10 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from fakes import Reseller
 
 from core.consent.suppression import is_suppressed
 from core.models import Brand, Campaign, Contact, Message, MessageType, Sender
-from hooks import hookimpl
-from hooks.providers import Branding
 
 PHONE, SENDER = "+12125550123", "+14155550142"
 
@@ -90,13 +89,6 @@ def test_segment_counts_for_body_editors(client, login):
 
 def test_segment_counts_need_a_login(client):
     assert client.get("/admin/api/segments?text=hi").status_code in (302, 401)
-
-
-class Reseller:
-    @hookimpl
-    def register_branding(self, settings):
-        return Branding(product_name="TextRight", logo_url="/static/textright.svg",
-                        primary_colour="#223344")
 
 
 def test_a_resellers_branding_shows_in_the_admin(make_app, tmp_path):

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from fakes import Reseller
 
 from core.consent import app_ledger
 from core.consent.suppression import is_suppressed
@@ -198,15 +199,6 @@ def test_sandbox_magic_numbers_exercise_the_failure_paths(app, session, world):
                           (UNAVAILABLE, TemporaryFailure)):
         with pytest.raises(error):
             provider.send(OutboundText(key="k", to=number, from_=SENDER, body="hi"))
-
-
-class Reseller:
-    @hookimpl
-    def register_branding(self, settings):
-        from hooks.providers import Branding
-
-        return Branding(product_name="TextRight", logo_url="/static/textright.svg",
-                        primary_colour="#223344")
 
 
 def test_hook_register_branding(make_app, login):

@@ -9,67 +9,35 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from nacl.signing import SigningKey
+
+from core.testing import VendorServer
 
 SLOW = "+15005550011"
 ERRORS = {"+15005550004": (400, "40300", "Blocked due to STOP message"),
           "+15005550009": (503, "10011", "Service unavailable")}
 
 
-class FakeTelnyx:
+class FakeTelnyx(VendorServer):
     def __init__(self, api_key: str, slow_seconds: float = 2.0):
+        super().__init__()
+        self.url += "/v2"
         self.api_key, self.slow_seconds = api_key, slow_seconds
         self.messages: list[dict] = []
-        server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                server._post(self)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}/v2"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def _answer(self, handler, status: int, payload: dict) -> None:
-        body = json.dumps(payload).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        try:
-            handler.wfile.write(body)
-        except BrokenPipeError:
-            pass
-
-    def _post(self, handler) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        request = json.loads(handler.rfile.read(length) or b"{}")
-        if handler.headers.get("Authorization") != f"Bearer {self.api_key}":
-            return self._answer(handler, 401, {"errors": [{"code": "10009",
-                                                           "title": "Authentication failed"}]})
-        if handler.path != "/v2/messages":
-            return self._answer(handler, 404, {"errors": [{"code": "10005", "title": "Not found"}]})
+    def handle(self, method, path, headers, body):
+        if headers.get("Authorization") != f"Bearer {self.api_key}":
+            return 401, {"errors": [{"code": "10009", "title": "Authentication failed"}]}
+        if (method, path) != ("POST", "/v2/messages"):
+            return 404, {"errors": [{"code": "10005", "title": "Not found"}]}
+        request = json.loads(body or b"{}")
         to = request.get("to")
         if to in ERRORS:
             status, code, title = ERRORS[to]
-            return self._answer(handler, status, {"errors": [{"code": code, "title": title,
-                                                              "detail": title}]})
+            return status, {"errors": [{"code": code, "title": title, "detail": title}]}
         message = {"record_type": "message", "id": str(uuid.uuid4()), "type": "SMS",
                    "direction": "outbound", "text": request.get("text"),
                    "from": {"phone_number": request.get("from")},
@@ -78,7 +46,7 @@ class FakeTelnyx:
         self.messages.append(message)
         if to == SLOW:
             time.sleep(self.slow_seconds)
-        self._answer(handler, 200, {"data": message})
+        return 200, {"data": message}
 
     def sent_to(self, number: str) -> list[dict]:
         return [m for m in self.messages if m["to"][0]["phone_number"] == number]
