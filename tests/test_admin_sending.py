@@ -103,3 +103,22 @@ def test_a_resellers_branding_shows_in_the_admin(make_app, tmp_path):
     client.post("/login", data={"email": "admin@textright.example", "password": PASSWORD})
     page = client.get("/admin/").get_data(as_text=True)
     assert "TextRight" in page and "/static/textright.svg" in page and "#223344" in page
+
+
+def test_sender_form_offers_installed_providers_and_takes_throughput_limits(
+        client, login, session):
+    login("operations")
+    form = client.get("/admin/sender/new/").get_data(as_text=True)
+    assert 'value="sandbox"' in form and "resets at midnight US/Pacific" in form
+    refused = client.post("/admin/sender/new/", data={
+        "address": "+14155550143", "kind": "long_code", "provider": "nonesuch"})
+    assert refused.status_code == 200 and "Not a valid choice" in refused.get_data(as_text=True)
+    bad_limit = client.post("/admin/sender/new/", data={
+        "address": "+14155550143", "kind": "long_code", "provider": "sandbox", "per_second": "0"})
+    assert "Number must be at least 1" in bad_limit.get_data(as_text=True)
+    saved = client.post("/admin/sender/new/", data={
+        "address": "+14155550143", "kind": "long_code", "provider": "sandbox",
+        "per_second": "1", "daily_cap": "2000"})
+    assert saved.status_code == 302
+    sender = session.scalars(sa.select(Sender).filter_by(address="+14155550143")).one()
+    assert (sender.per_second, sender.per_minute, sender.daily_cap) == (1, None, 2000)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import current_app
+from wtforms.validators import NumberRange, Optional
+
 from admin.base import SecureModelView
 from admin.formatters import as_json, truncated
 from admin.validators import e164_phone, http_url
@@ -40,10 +45,24 @@ class CampaignView(SecureModelView):
 
 class SenderView(SecureModelView):
     area = "senders"
-    column_list = ("address", "kind", "provider", "campaign", "created_at")
+    column_list = ("address", "kind", "provider", "campaign", "per_second", "per_minute",
+                   "daily_cap", "created_at")
     column_searchable_list = ("address",)
     column_filters = ("kind", "provider")
-    form_choices = {
-        "kind": [(k, k) for k in ("long_code", "toll_free", "short_code", "alphanumeric")]
+    column_descriptions = {
+        "per_second": "Texts per second the carrier allows this sender (empty: no limit)",
+        "per_minute": "Texts per minute (empty: no limit)",
+        "daily_cap": "Texts per day; resets at midnight US/Pacific (T-Mobile's daily cap)",
     }
+    form_args = {name: {"validators": [Optional(), NumberRange(min=1)]}
+                 for name in ("per_second", "per_minute", "daily_cap")}
     form_excluded_columns = ("created_at",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Only installed providers can be chosen; a sender naming another would dead-letter.
+        self.form_choices = {
+            "kind": [(k, k) for k in ("long_code", "toll_free", "short_code", "alphanumeric")],
+            "provider": [(name, name) for name in
+                         sorted(current_app.extensions["consentdesk"].providers)],
+        }
+        super().__init__(*args, **kwargs)
