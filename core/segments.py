@@ -9,6 +9,7 @@ GSM7_BASIC = set(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENDED = set("^{}\\[~]|€\f")
+GSM7 = frozenset(GSM7_BASIC | GSM7_EXTENDED)
 
 
 @dataclass(frozen=True)
@@ -19,12 +20,13 @@ class SegmentCount:
 
 
 def count(body: str) -> SegmentCount:
-    if all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in body):
-        units = sum(2 if ch in GSM7_EXTENDED else 1 for ch in body)
+    used = set(body)
+    if used <= GSM7:
+        units = len(body) + sum(body.count(ch) for ch in used & GSM7_EXTENDED)  # escape + char
         single, part = 160, 153
         encoding = "GSM-7"
     else:
-        units = sum(2 if ord(ch) > 0xFFFF else 1 for ch in body)  # UTF-16 code units
+        units = len(body.encode("utf-16-le")) // 2  # UTF-16 code units (emoji take two)
         single, part = 70, 67
         encoding = "UCS-2"
     segments = 1 if units <= single else -(-units // part)
