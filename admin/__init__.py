@@ -14,12 +14,12 @@ from flask_security import auth_required
 from admin.views.brand import BrandView, CampaignView, SenderView
 from admin.views.consent import ConsentEventView, ConsentView, DisclosureView, MessageTypeView
 from admin.views.contacts import ContactView, PreferenceView, SegmentView, SuppressionView
+from admin.views.flows import FlowEventView, FlowRunView, FlowTemplatesView, FlowView
 from admin.views.imports import ConsentImportView
 from admin.views.keywords import KeywordView, RevocationTicketView, SimulatorsView
 from admin.views.messaging import (
     ClickView,
     ConversionView,
-    FlowView,
     LinkView,
     MessageView,
     WebhookEventView,
@@ -43,6 +43,8 @@ MODEL_VIEWS = (
     (RevocationTicketView, models.RevocationTicket, "Consent"),
     (KeywordView, models.Keyword, "Consent"),
     (FlowView, models.Flow, "Messaging"),
+    (FlowEventView, models.FlowEvent, "Messaging"),
+    (FlowRunView, models.FlowRun, "Messaging"),
     (MessageView, models.Message, "Messaging"),
     (LinkView, models.Link, "Messaging"),
     (ClickView, models.Click, "Messaging"),
@@ -80,6 +82,8 @@ def init_admin(app: Flask, pm: pluggy.PluginManager) -> Admin:
     for view_class, model, category in MODEL_VIEWS:
         admin.add_view(view_class(model, db, category=category))
     admin.add_view(SimulatorsView(name="Simulators", endpoint="simulators", category="Consent"))
+    admin.add_view(FlowTemplatesView(name="Ready-made flows", endpoint="flowtemplates",
+                                     category="Messaging"))
     admin.add_view(PhoneView(name="Phone simulator", endpoint="phone", category="Messaging"))
     admin.add_view(ConsentImportView(name="Import CSV", endpoint="consentimport", category="Consent"))
     admin.add_view(ReportsView(name="Reports", endpoint="reports"))

@@ -79,6 +79,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from core.sending.webhooks import blueprint as provider_hooks
 
     app.register_blueprint(provider_hooks)
+    from core.flows.links import blueprint as links
+
+    app.register_blueprint(links)
 
     # The admin panel (views are built inside an app context).
     from admin import init_admin

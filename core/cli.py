@@ -13,6 +13,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from core import plugins, settings
 from core.app import create_app
 from core.cli_consent import GROUPS
+from core.cli_flows import flows_group
 from core.db import db
 
 
@@ -155,7 +156,7 @@ def report_command(name: str) -> None:
     writer.writerows([[neutralise(v) for v in row] for row in result.rows])
 
 
-for group in GROUPS:
+for group in (*GROUPS, flows_group):
     cli.add_command(group)
 
 

@@ -14,6 +14,7 @@ from flask import Flask
 
 from core.consent import Evidence, app_ledger
 from core.db import db, utcnow
+from core.flows import seeds
 from core.gate.check import Outgoing, gate_for
 from core.models import Brand, Campaign, Contact, Disclosure, MessageType, Sender
 from core.phone import InvalidPhone, to_e164
@@ -99,6 +100,8 @@ def load(app: Flask, contacts: int = 200, seed: int = 7) -> bool:
                            occurred_at=joined + timedelta(days=rng.randint(4, 30)),
                            source_detail="phone call: asked for no more promotions")
     session.flush()
+    for seed in seeds.SEED_FLOWS:  # the four ready-made flows, live
+        seeds.create(session, seed["name"], campaign, enabled=True)
     _order_updates(app, session, types["transactional"], now)
     session.commit()  # the commit hands the order updates to the queue (the worker sends them)
     return True

@@ -47,7 +47,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "admin": frozenset(_write(*AREAS) | set(ACTIONS)),
     "marketing": frozenset(
         _read(*_EVERYDAY) | _write("flows", "segments", "campaigns", "links", "disclosures")
-        | {"consent:import"}
+        | {"consent:import", "phone:simulate"}
     ),
     "support": frozenset(
         _read("contacts", "consent", "suppressions", "preferences", "messages", "reports")

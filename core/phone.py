@@ -42,6 +42,12 @@ def timezone_for(e164: str) -> str | None:
     return None
 
 
+def national(e164: str) -> str:
+    """A number as people in its country write it: ``(415) 555-0100``."""
+    return phonenumbers.format_number(phonenumbers.parse(e164),
+                                      phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 def region_of(e164: str) -> str | None:
     """The ISO country code of a number (``US``, ``GB``...)."""
     return facts(e164).region

@@ -126,6 +126,10 @@ def branding(pm: pluggy.PluginManager, settings: Mapping[str, Any]) -> Branding:
     return pm.hook.register_branding(settings=settings)
 
 
+def event_types(pm: pluggy.PluginManager) -> dict[str, Any]:
+    return _unique_by_name(_flatten(pm.hook.register_event_types()), "event type")
+
+
 def admin_pages(pm: pluggy.PluginManager) -> list[Any]:
     return _flatten(pm.hook.register_admin_pages())
 

@@ -25,6 +25,7 @@ from hooks.markers import PROJECT_NAME, hookimpl, hookspec
 from hooks.types import (
     AdminPage,
     ConsentSource,
+    EventType,
     GateRule,
     KeywordSpec,
     MessageTypeSpec,
@@ -38,6 +39,7 @@ __all__ = [
     "PROJECT_NAME",
     "AdminPage",
     "ConsentSource",
+    "EventType",
     "GateRule",
     "KeywordSpec",
     "MessageTypeSpec",

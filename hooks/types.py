@@ -122,4 +122,18 @@ class GateRule:
     check: Callable[[OutgoingMessage], Sequence[str]]
 
 
+@dataclass(frozen=True)
+class EventType:
+    """An event that can trigger a flow, e.g. ``order.created``.
+
+    ``fields`` names the payload keys templates may use as ``[event.<field>]``; ``time_field``
+    is the payload key holding the moment the event is about (an appointment's start), which
+    ``[date]``, ``[time]`` and waits like "24 h before" refer to."""
+
+    name: str
+    description: str
+    fields: tuple[str, ...] = ()
+    time_field: str | None = None
+
+
 Settings = Mapping[str, Any]

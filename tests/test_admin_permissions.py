@@ -9,17 +9,18 @@ import pytest
 from admin import MODEL_VIEWS
 
 MODEL_ENDPOINTS = [view.__name__.removesuffix("View").lower() for view, _m, _c in MODEL_VIEWS]
-PAGE_ENDPOINTS = ["reports", "plugins", "simulators", "consentimport"]
+PAGE_ENDPOINTS = ["reports", "plugins", "simulators", "consentimport", "phone", "flowtemplates"]
 READ_ONLY = {"consentevent", "consent", "suppression", "message", "click", "conversion",
-             "webhookevent", "role", "auditlog", "revocationticket"}
+             "webhookevent", "role", "auditlog", "revocationticket", "flowevent", "flowrun"}
 
 CAN_READ = {
     "admin": set(MODEL_ENDPOINTS) | set(PAGE_ENDPOINTS),
     "marketing": set(MODEL_ENDPOINTS) - {"user", "role", "auditlog", "webhookevent"}
-    | {"reports", "simulators", "consentimport"},
+    | {"reports", "simulators", "consentimport", "phone", "flowtemplates"},
     "support": {"contact", "consentevent", "consent", "suppression", "preference", "message",
                 "revocationticket", "reports", "simulators"},
-    "operations": set(MODEL_ENDPOINTS) - {"user", "role"} | {"reports", "plugins", "simulators"},
+    "operations": set(MODEL_ENDPOINTS) - {"user", "role"}
+    | {"reports", "plugins", "simulators", "phone"},
 }
 CAN_WRITE = {
     "admin": set(MODEL_ENDPOINTS) - READ_ONLY,
@@ -30,7 +31,7 @@ CAN_WRITE = {
 
 
 def test_every_model_view_is_covered():
-    assert len(MODEL_ENDPOINTS) == 22
+    assert len(MODEL_ENDPOINTS) == 24
     assert set(CAN_WRITE["admin"]) | READ_ONLY == set(MODEL_ENDPOINTS)
 
 

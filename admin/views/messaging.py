@@ -13,15 +13,6 @@ from core.models import Contact, Message
 from core.sending import dispatch, queue
 
 
-class FlowView(SecureModelView):
-    area = "flows"
-    column_list = ("name", "trigger", "message_type", "segment", "enabled", "starts_at", "ends_at")
-    column_searchable_list = ("name", "trigger")
-    column_filters = ("enabled", "trigger", "starts_at")
-    column_formatters = {"steps": as_json, "purpose": truncated}
-    form_excluded_columns = ("created_at",)
-
-
 class MessageView(ReadOnlyModelView):
     """The message log; the sending pipeline writes it. Dead letters can be sent again."""
 

@@ -8,4 +8,5 @@ DEFAULT_PLUGINS = (
     "core.builtin.reports",
     "core.builtin.sandbox",
     "core.builtin.branding",
+    "core.builtin.events",
 )

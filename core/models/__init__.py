@@ -12,6 +12,7 @@ from core.models.consent import (
     text_hash,
 )
 from core.models.contact import Contact, MessageType, Preference, Segment, Suppression
+from core.models.flows import FlowEvent, FlowRun
 from core.models.keywords import Keyword, RevocationTicket
 from core.models.messaging import Click, Conversion, Flow, Link, Message, WebhookEvent
 
@@ -29,6 +30,8 @@ __all__ = [
     "Conversion",
     "Disclosure",
     "Flow",
+    "FlowEvent",
+    "FlowRun",
     "Keyword",
     "Link",
     "Message",

@@ -27,6 +27,8 @@ class Brand(Base):
     authorized_contact: Mapped[str | None] = mapped_column(sa.String(200))
     privacy_policy_url: Mapped[str | None] = mapped_column(sa.String(300))
     terms_url: Mapped[str | None] = mapped_column(sa.String(300))
+    # Where branded short links live, e.g. https://go.bloomandbranch.example (default: PUBLIC_URL)
+    link_domain: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     campaigns: Mapped[list[Campaign]] = relationship(back_populates="brand")

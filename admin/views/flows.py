@@ -1,0 +1,91 @@
+"""Flows: the ready-made ones in one click, trigger events and where each person is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+from wtforms.validators import ValidationError
+
+from admin.base import ReadOnlyModelView, SecureModelView, SecureView
+from admin.formatters import as_json, truncated
+from core.db import db
+from core.flows import engine, seeds
+from core.models import Campaign, Flow
+
+
+class FlowView(SecureModelView):
+    area = "flows"
+    column_list = ("name", "trigger", "message_type", "campaign", "enabled", "success_metric",
+                   "starts_at", "ends_at")
+    column_searchable_list = ("name", "trigger")
+    column_filters = ("enabled", "trigger", "starts_at")
+    column_formatters = {"steps": as_json, "purpose": truncated}
+    column_descriptions = {
+        "trigger": "The event that starts the flow: form.submitted, appointment.booked, "
+                   "order.delivered, campaign.send...",
+        "steps": 'A list of steps: {"send": "[Brand]: ... Reply STOP to opt out.", "link": '
+                 '"https://..."}, {"wait": "2d"} or {"wait": {"before": "24h"}}, '
+                 '{"stop_if": "converted"} or {"stop_if": "appointment.cancelled"}. '
+                 "Placeholders: [Brand] [first_name] [last_name] [phone] [date] [time] [offer] "
+                 "[branded link] [event.<field>].",
+    }
+    form_excluded_columns = ("created_at",)
+
+    def on_model_change(self, form: Any, model: Flow, is_created: bool) -> None:
+        try:
+            engine.check_steps(model.steps, model.trigger, current_app)
+        except engine.FlowError as error:
+            raise ValidationError(str(error)) from None
+        super().on_model_change(form, model, is_created)
+
+
+class FlowEventView(ReadOnlyModelView):
+    area = "flows"
+    column_list = ("occurred_at", "kind", "contact", "source", "external_id", "received_at")
+    column_searchable_list = ("kind", "external_id")
+    column_filters = ("kind", "source", "occurred_at")
+    column_default_sort = ("occurred_at", True)
+    column_formatters = {"payload": as_json}
+
+
+class FlowRunView(ReadOnlyModelView):
+    area = "flows"
+    column_list = ("created_at", "flow", "contact", "event", "step", "status", "next_at", "reason")
+    column_filters = ("status", "next_at", "created_at")
+    column_default_sort = ("created_at", True)
+    column_formatters = {"reason": truncated}
+
+
+class SeedForm(FlaskForm):
+    name = HiddenField()
+
+
+class FlowTemplatesView(SecureView):
+    """The four ready-made flows; each is created (disabled) in one click, then edited."""
+
+    read_permission = "flows:write"
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self) -> Any:
+        form = SeedForm()
+        if form.validate_on_submit():
+            if form.name.data not in {s["name"] for s in seeds.SEED_FLOWS}:
+                flash("No such ready-made flow.", "danger")
+            else:
+                campaign = db.session.scalars(sa.select(Campaign).order_by(Campaign.id)).first()
+                flow = seeds.create(db.session, form.name.data, campaign)
+                db.session.commit()
+                flash(f"Created “{flow.name}” (disabled): review its steps and enable it.",
+                      "success")
+                return redirect(url_for("flow.edit_view", id=flow.id))
+            return redirect(request.url)
+        existing = set(db.session.scalars(sa.select(Flow.name)))
+        html = self.render("consentdesk/flow_templates.html", seeds=seeds.SEED_FLOWS,
+                           existing=existing, form=form)
+        db.session.rollback()
+        return html

@@ -1,0 +1,99 @@
+"""Branded short links: one per message and recipient, a click recorded, a 302 with UTM tags.
+
+``/l/<code>`` answers on the app and on each brand's link domain (point the domain at the
+app). HEAD requests and link-preview fetchers (the bots that draw a preview card in a chat)
+get the redirect but are not counted as clicks. The visitor's IP is kept only as an HMAC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import string
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, redirect, request
+from sqlalchemy.orm import Session
+
+from core.db import db, utcnow
+from core.gate.rules import content_lists
+from core.models import Brand, Click, Link
+
+blueprint = Blueprint("links", __name__)
+ALPHABET = string.ascii_letters + string.digits
+CODE_LENGTH = 8  # 62^8: unguessable enough that codes cannot be walked
+PREVIEW_AGENTS = ("facebookexternalhit", "facebot", "twitterbot", "slackbot", "whatsapp",
+                  "telegrambot", "discordbot", "linkedinbot", "skypeuripreview", "iframely",
+                  "embedly", "googlebot", "bingbot", "applebot", "pinterest", "redditbot",
+                  "vkshare", "w3c_validator", "preview")
+
+
+class LinkError(ValueError):
+    """A destination a branded link may not point to."""
+
+
+def check_destination(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise LinkError(f"{url!r}: a link destination must be an http(s) URL")
+    host = parts.hostname or ""
+    if any(host == d or host.endswith("." + d) for d in content_lists()["public_shorteners"]):
+        raise LinkError(f"{host} is a public URL shortener; carriers filter those. "
+                        "Link to the real page.")
+    return url.strip()
+
+
+def make(session: Session, destination: str, brand: Brand | None, base_url: str,
+         contact_id: int | None, flow_id: int | None, campaign: str) -> tuple[Link, str]:
+    """A new link to ``destination`` (UTM-tagged); returns it and its public URL."""
+    tagged = _with_utm(check_destination(destination), campaign)
+    link = Link(code=_new_code(session), destination=tagged, contact_id=contact_id,
+                flow_id=flow_id)
+    session.add(link)
+    domain = (brand.link_domain if brand and brand.link_domain else base_url).rstrip("/")
+    return link, f"{domain}/l/{link.code}"
+
+
+def _new_code(session: Session) -> str:
+    while True:
+        code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+        if session.scalar(sa.select(Link.id).where(Link.code == code)) is None:
+            return code
+
+
+def _with_utm(url: str, campaign: str) -> str:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    for key, value in (("utm_source", "sms"), ("utm_medium", "sms"), ("utm_campaign", campaign)):
+        query.setdefault(key, value)
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def is_preview(user_agent: str) -> bool:
+    agent = user_agent.lower()
+    return any(bot in agent for bot in PREVIEW_AGENTS)
+
+
+@blueprint.route("/l/<code>", methods=("GET", "HEAD"))
+def follow(code: str):
+    if len(code) != CODE_LENGTH or not code.isalnum():
+        abort(404)
+    link = db.session.scalars(sa.select(Link).where(Link.code == code)).one_or_none()
+    if link is None:
+        abort(404)
+    destination = link.destination
+    agent = request.headers.get("User-Agent", "")[:500]
+    if request.method == "GET" and not is_preview(agent):
+        db.session.add(Click(link_id=link.id, clicked_at=utcnow(), user_agent=agent,
+                             ip_hash=_ip_hash(request.remote_addr or "")))
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return redirect(destination, code=302)
+
+
+def _ip_hash(ip: str) -> str:
+    key = current_app.config["SUPPRESSION_KEY"].encode()
+    return hmac.new(key, f"click-ip:{ip}".encode(), hashlib.sha256).hexdigest()

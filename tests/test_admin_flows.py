@@ -1,0 +1,64 @@
+"""Flows in the admin and on the command line: ready-made flows, checked steps, triggers."""
+
+import json
+
+import sqlalchemy as sa
+
+from core.models import Brand, Campaign, Contact, Flow, FlowRun, Sender
+
+
+def campaign(session):
+    brand = Brand(legal_name="Bloom & Branch Florists LLC", public_name="Bloom & Branch",
+                  website="https://bloomandbranch.example")
+    found = Campaign(brand=brand, name="Mixed", use_case="MIXED")
+    session.add_all([brand, found, Sender(address="+14155550142", campaign=found),
+                     Contact(phone="+12125550123")])
+    session.commit()
+    return found
+
+
+def test_ready_made_flow_is_created_disabled_in_one_click(client, login, session):
+    campaign(session)
+    login("marketing")
+    page = client.get("/admin/flowtemplates/").get_data(as_text=True)
+    assert "Website lead welcome" in page and "Post-purchase follow-up" in page
+    response = client.post("/admin/flowtemplates/", data={"name": "Appointment confirmation"})
+    assert response.status_code == 302 and "/admin/flow/edit/" in response.headers["Location"]
+    flow = session.scalars(sa.select(Flow)).one()
+    assert (flow.name, flow.trigger, flow.enabled) == ("Appointment confirmation",
+                                                       "appointment.booked", False)
+    assert "already created" in client.get("/admin/flowtemplates/").get_data(as_text=True)
+
+
+def test_support_cannot_create_flows(client, login):
+    login("support")
+    assert client.post("/admin/flowtemplates/", data={"name": "Promotional campaign"}).status_code == 403
+
+
+def test_a_flow_with_an_unknown_placeholder_is_not_saved(client, login, session):
+    found = campaign(session)
+    login("marketing")
+    kind = session.scalars(sa.text("SELECT id FROM message_type WHERE slug='marketing'")).one()
+    response = client.post("/admin/flow/new/", data={
+        "name": "Typo", "trigger": "form.submitted", "message_type": str(kind),
+        "campaign": str(found.id),
+        "steps": json.dumps([{"send": "Hi [frist_name]. Reply STOP to opt out."}])},
+        follow_redirects=True)
+    assert "unknown placeholder(s) [frist_name]" in response.get_data(as_text=True)
+    assert session.scalars(sa.select(Flow)).all() == []
+
+
+def test_cli_seeds_and_triggers_a_flow(app, runner, session):
+    campaign(session)
+    seeded = runner.invoke(["flows", "seed", "--enable"])
+    assert seeded.exit_code == 0 and "Website lead welcome: enabled" in seeded.output
+    result = runner.invoke(["flows", "trigger", "order.delivered", "(212) 555-0123",
+                            "--payload", '{"order_id": "1042"}', "--external-id", "o-1042"])
+    assert result.exit_code == 0, result.output
+    assert "Post-purchase follow-up: waiting, step 1, next at" in result.output
+    session.expire_all()
+    assert session.scalars(sa.select(FlowRun)).one().status == "waiting"
+    bad = runner.invoke(["flows", "trigger", "order.teleported", "+12125550123"])
+    assert bad.exit_code == 2 and "unknown event" in bad.output
+    unknown = runner.invoke(["flows", "trigger", "order.delivered", "+12125550199"])
+    assert unknown.exit_code == 2 and "no contact" in unknown.output
