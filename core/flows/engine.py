@@ -66,13 +66,19 @@ def record(session: Session, app: Flask, kind: str, contact: Contact | None,
                       source=source, external_id=external_id, occurred_at=occurred_at)
     session.add(event)
     session.flush()
-    if contact is not None:
+    if contact is None:  # an event for an audience: each triggered flow sends to its segment
+        from core.flows.campaign import send_now
+
         for flow in _triggered(session, kind, occurred_at):
-            run = FlowRun(flow=flow, contact=contact, event=event, step=0, status="waiting",
-                          next_at=occurred_at)
-            session.add(run)
-            session.flush()
-            advance(session, app, run, now or occurred_at)
+            send_now(session, app, flow, f"event:{event.id}", now or occurred_at,
+                     payload=payload)
+        return event
+    for flow in _triggered(session, kind, occurred_at):
+        run = FlowRun(flow=flow, contact=contact, event=event, step=0, status="waiting",
+                      next_at=occurred_at)
+        session.add(run)
+        session.flush()
+        advance(session, app, run, now or occurred_at)
     return event
 
 
@@ -185,7 +191,7 @@ def _send(session: Session, app: Flask, run: FlowRun, step: dict[str, Any],
             raise templates.TemplateError("[branded link] needs the step's link or the event's url")
         link, url = links.make(session, destination, brand,
                                app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000",
-                               contact.id, flow.id, _slug(flow.name))
+                               contact.id, flow.id, links.utm_campaign(flow.name))
         made.append(link)
         return url
 
@@ -204,10 +210,6 @@ def _send(session: Session, app: Flask, run: FlowRun, step: dict[str, Any],
     for link in made:
         link.message_id = message.id
     return message
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60]
 
 
 def check_steps(steps: Any, trigger: str, app: Flask) -> None:

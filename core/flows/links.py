@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
-import string
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import sqlalchemy as sa
@@ -22,8 +22,8 @@ from core.gate.rules import content_lists
 from core.models import Brand, Click, Link
 
 blueprint = Blueprint("links", __name__)
-ALPHABET = string.ascii_letters + string.digits
-CODE_LENGTH = 8  # 62^8: unguessable enough that codes cannot be walked
+CODE_BYTES = 8  # 64 random bits, 11 URL-safe characters: codes cannot be walked or collide
+URL_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 PREVIEW_AGENTS = ("facebookexternalhit", "facebot", "twitterbot", "slackbot", "whatsapp",
                   "telegrambot", "discordbot", "linkedinbot", "skypeuripreview", "iframely",
                   "embedly", "googlebot", "bingbot", "applebot", "pinterest", "redditbot",
@@ -48,22 +48,25 @@ def check_destination(url: str) -> str:
 def make(session: Session, destination: str, brand: Brand | None, base_url: str,
          contact_id: int | None, flow_id: int | None, campaign: str) -> tuple[Link, str]:
     """A new link to ``destination`` (UTM-tagged); returns it and its public URL."""
-    tagged = _with_utm(check_destination(destination), campaign)
-    link = Link(code=_new_code(session), destination=tagged, contact_id=contact_id,
+    tagged = tag(check_destination(destination), campaign)
+    link = Link(code=new_code(), destination=tagged, contact_id=contact_id,
                 flow_id=flow_id)
     session.add(link)
     domain = (brand.link_domain if brand and brand.link_domain else base_url).rstrip("/")
     return link, f"{domain}/l/{link.code}"
 
 
-def _new_code(session: Session) -> str:
-    while True:
-        code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-        if session.scalar(sa.select(Link.id).where(Link.code == code)) is None:
-            return code
+def utm_campaign(flow_name: str) -> str:
+    """A flow's name as a ``utm_campaign`` value: ``Website lead welcome`` → ``website-lead-welcome``."""
+    return re.sub(r"[^a-z0-9]+", "-", flow_name.lower()).strip("-")[:60]
 
 
-def _with_utm(url: str, campaign: str) -> str:
+def new_code() -> str:
+    return secrets.token_urlsafe(CODE_BYTES)
+
+
+def tag(url: str, campaign: str) -> str:
+    """``url`` with UTM parameters (source and medium ``sms``, the flow as campaign) added."""
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
     for key, value in (("utm_source", "sms"), ("utm_medium", "sms"), ("utm_campaign", campaign)):
@@ -78,7 +81,7 @@ def is_preview(user_agent: str) -> bool:
 
 @blueprint.route("/l/<code>", methods=("GET", "HEAD"))
 def follow(code: str):
-    if len(code) != CODE_LENGTH or not code.isalnum():
+    if not 6 <= len(code) <= 20 or not set(code) <= URL_SAFE:
         abort(404)
     link = db.session.scalars(sa.select(Link).where(Link.code == code)).one_or_none()
     if link is None:

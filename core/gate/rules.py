@@ -83,9 +83,9 @@ def state_of(e164: str, attributes: dict | None = None) -> str | None:
     recorded = (attributes or {}).get("state")
     if isinstance(recorded, str) and recorded.strip():
         return recorded.strip().upper()[:2]
-    if phone.facts(e164).region != "US":
+    region, place = phone.area_of(e164)
+    if region != "US":
         return None
-    place = phone.place_of(e164)
     tail = place.rsplit(",", 1)[-1].strip()
     if len(tail) == 2 and tail.isupper():
         return tail

@@ -111,8 +111,13 @@ def init_queue(app: Flask) -> SendQueue:
 
 def submit_after_commit(session: Session, messages: Iterable[Message]) -> None:
     """Hand these outbox rows to the queue once (and only if) their transaction commits."""
-    pending = session.info.setdefault(PENDING, [])
-    pending += [(m.id, m.send_after) for m in messages if m.status in CLAIMABLE]
+    submit_rows_after_commit(session, [(m.id, m.send_after) for m in messages
+                                       if m.status in CLAIMABLE])
+
+
+def submit_rows_after_commit(session: Session, rows: Iterable[tuple[int, datetime | None]]) -> None:
+    """The same for (message id, send_after) pairs written without the ORM."""
+    session.info.setdefault(PENDING, []).extend(rows)
 
 
 @sa.event.listens_for(Session, "after_commit")
