@@ -25,6 +25,9 @@ from core.consent.suppression import phone_hmac  # noqa: E402
 from core.gate.audience import eligible  # noqa: E402
 
 KEY = "bench-suppression-key"
+# Real area codes across the country, so numbers are valid and time zones and states vary.
+AREAS = ("201", "212", "213", "305", "310", "312", "404", "415", "503", "512", "602", "617",
+         "646", "702", "713", "718", "720", "773", "818", "917")
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -50,7 +53,8 @@ def populate(engine: sa.Engine, count: int) -> int:
         ids = range(start, min(start + chunk, count + 1))
         contacts, consents, suppressions = [], [], []
         for contact_id in ids:
-            phone = f"+1{201 + contact_id % 700:03d}{contact_id:07d}"[:12]
+            exchange = 200 + contact_id // 10_000 % 700
+            phone = f"+1{AREAS[contact_id % len(AREAS)]}{exchange:03d}{contact_id % 10_000:04d}"
             digest = phone_hmac(KEY, phone)
             contacts.append({"id": contact_id, "phone": phone, "phone_hmac": digest,
                              "timezone": "America/New_York", "tags": "[]", "attributes": "{}",

@@ -95,10 +95,10 @@ def area_of(e164: str) -> tuple[str | None, str]:
         return _AREAS[area]
     try:
         number = phonenumbers.parse(e164)
+        found = (phonenumbers.region_code_for_number(number),
+                 geocoder.description_for_number(number, "en"))
     except phonenumbers.NumberParseException:
-        return None, ""
-    found = (phonenumbers.region_code_for_number(number),
-             geocoder.description_for_number(number, "en"))
+        found = (None, "")
     if area is not None and found[0] is not None:
         _AREAS[area] = found
     return found

@@ -20,7 +20,7 @@ import csv
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from types import SimpleNamespace
 from typing import IO, Any
 
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from core.consent import chain, suppression
 from core.consent.import_rows import Row, RowParser, parse_chunks
 from core.consent.ledger import OPT_OUT_REASON, state_rows
-from core.db import UTCDateTime, utcnow
+from core.db import fast_insert, utcnow
 from core.models import (
     Consent,
     ConsentEvent,
@@ -218,32 +218,6 @@ def derive_states(session: Session, contact_ids: set[int], type_ids: list[int]) 
     session.expire_all()
 
 
-
-
-def fast_insert(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows with one driver-level executemany.
-
-    SQLAlchemy's per-row bind processing costs more than SQLite's insert itself here. Only
-    for tables without JSON columns: timestamps are converted the way ``UTCDateTime`` stores
-    them (UTC; on SQLite as SQLAlchemy's text format), everything else passes as is.
-    """
-    if not rows:
-        return
-    columns = [c for c in table.columns if c.key in rows[0]]
-    timestamps = {c.key for c in columns if isinstance(c.type, UTCDateTime)}
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    marker = "?" if sqlite else "%s"
-
-    def convert(key: str, value: Any) -> Any:
-        if key not in timestamps or value is None:
-            return value
-        value = value.astimezone(UTC)
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else value
-
-    sql = (f'INSERT INTO "{table.name}" ({", ".join(f"{chr(34)}{c.name}{chr(34)}" for c in columns)}) '
-           f"VALUES ({', '.join(marker for _ in columns)})")
-    params = [tuple(convert(c.key, row[c.key]) for c in columns) for row in rows]
-    session.connection().exec_driver_sql(sql, params)
 
 
 def _batches(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:

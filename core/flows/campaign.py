@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core import segments as sms_segments
+from core.db import fast_insert
 from core.flows import audiences, links, templates
 from core.gate import rules
 from core.gate.check import FALLBACK_ZONE
@@ -28,6 +28,7 @@ from core.models import Contact, Flow, Link, Message, Sender
 from core.sending.queue import submit_rows_after_commit
 
 CHUNK = 5_000
+MESSAGE, LINK = Message.__table__, Link.__table__
 
 
 @dataclass
@@ -71,15 +72,22 @@ def send_now(session: Session, app: Flask, flow: Flow, send_key: str, at: dateti
         Contact.attributes["state"].as_string().label("state"))
     report = SendReport()
     windows = _Windows(at, local_time, flow.message_type.quiet_hours_exempt)
+    prefix = f"flow:{flow.id}:send:{send_key}:contact:"
+    done = _existing_keys(session, prefix)
     base = {"direction": "out", "sender_id": sender.id if sender else None,
             "message_type_id": flow.message_type_id, "flow_id": flow.id,
             "campaign_id": campaign.id if campaign else None, "compliance_reply": False,
-            "attempts": 0, "created_at": at, "updated_at": at}
+            "attempts": 0, "provider": None, "provider_message_id": None, "expires_at": None,
+            "dispatched_at": None, "error_code": None, "last_error": None,
+            "created_at": at, "updated_at": at}
     result = session.execute(query.execution_options(yield_per=CHUNK))
     for rows in result.partitions(CHUNK):
-        messages, codes = [], {}
-        for row in rows:
-            report.audience += 1
+        report.audience += len(rows)
+        fresh = [row for row in rows if f"{prefix}{row.id}" not in done]
+        report.already_sent += len(rows) - len(fresh)
+        ids = iter(_reserve_ids(session, len(fresh)))
+        messages, made = [], []
+        for row in fresh:
             code = links.new_code() if wants_link else None
             try:
                 body = fill(row.first_name, row.last_name,
@@ -89,40 +97,42 @@ def send_now(session: Session, app: Flask, flow: Flow, send_key: str, at: dateti
                 continue
             send_after, reasons = windows.for_contact(row.timezone, row.phone, row.state)
             counted = sms_segments.count(body)
-            key = f"flow:{flow.id}:send:{send_key}:contact:{row.id}"
-            messages.append({**base, "contact_id": row.id, "phone": row.phone, "body": body,
-                             "status": "deferred" if send_after else "queued",
+            message_id = next(ids)
+            messages.append({**base, "id": message_id, "contact_id": row.id, "phone": row.phone,
+                             "body": body, "status": "deferred" if send_after else "queued",
                              "block_reasons": reasons, "send_after": send_after,
-                             "idempotency_key": key, "segments": counted.segments,
-                             "encoding": counted.encoding})
+                             "idempotency_key": f"{prefix}{row.id}",
+                             "segments": counted.segments, "encoding": counted.encoding})
             if code:
-                codes[key] = (code, row.id)
-        inserted = _insert_messages(session, messages)
-        report.already_sent += len(messages) - len(inserted)
-        if codes and inserted:
-            session.execute(sa.insert(Link), [
-                {"code": codes[key][0], "destination": tagged, "message_id": message_id,
-                 "contact_id": codes[key][1], "flow_id": flow.id, "created_at": at}
-                for message_id, key, _after in inserted])
-        submit_rows_after_commit(session, [(i, after) for i, _k, after in inserted])
-        for _id, _key, after in inserted:
-            if after:
-                report.deferred += 1
-            else:
-                report.queued += 1
+                made.append({"code": code, "destination": tagged, "message_id": message_id,
+                             "contact_id": row.id, "flow_id": flow.id, "created_at": at})
+        fast_insert(session, MESSAGE, messages)
+        fast_insert(session, LINK, made)
+        submit_rows_after_commit(session, [(m["id"], m["send_after"]) for m in messages])
+        deferred = sum(1 for m in messages if m["send_after"])
+        report.deferred += deferred
+        report.queued += len(messages) - deferred
     return report
 
 
-def _insert_messages(session: Session, rows: list[dict[str, Any]]) -> list[tuple]:
-    """Insert, skipping keys already there; the (id, key, send_after) of the new rows."""
-    if not rows:
+def _existing_keys(session: Session, prefix: str) -> set[str]:
+    """The keys this send already wrote (a repeated send adds nothing); a key range scan."""
+    return set(session.scalars(sa.select(Message.idempotency_key).where(
+        Message.idempotency_key >= prefix, Message.idempotency_key < prefix + "\x7f")))
+
+
+def _reserve_ids(session: Session, count: int) -> list[int]:
+    """Message ids for ``count`` new rows, so links can name their message without a
+    round trip per row. SQLite: this transaction holds the write lock, so the ids after
+    the largest are ours; PostgreSQL: taken from the table's own sequence."""
+    if count == 0:
         return []
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert(Message) if dialect == "postgresql" else sqlite.insert(Message))
-    statement = (insert.on_conflict_do_nothing(index_elements=["idempotency_key"])
-                 .returning(Message.id, Message.idempotency_key, Message.send_after,
-                            sort_by_parameter_order=True))
-    return [tuple(r) for r in session.execute(statement, rows)]
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.scalars(sa.text(
+            "SELECT nextval(pg_get_serial_sequence('message', 'id')) "
+            "FROM generate_series(1, :n)"), {"n": count}))
+    start = (session.scalar(sa.select(sa.func.max(Message.id))) or 0) + 1
+    return list(range(start, start + count))
 
 
 class _Windows:
