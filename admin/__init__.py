@@ -14,7 +14,13 @@ from flask_security import auth_required
 from admin.views.brand import BrandView, CampaignView, SenderView
 from admin.views.consent import ConsentEventView, ConsentView, DisclosureView, MessageTypeView
 from admin.views.contacts import ContactView, PreferenceView, SegmentView, SuppressionView
-from admin.views.flows import FlowEventView, FlowRunView, FlowTemplatesView, FlowView
+from admin.views.flows import (
+    FlowEventView,
+    FlowRunView,
+    FlowTemplatesView,
+    FlowView,
+    ScheduledSendView,
+)
 from admin.views.imports import ConsentImportView
 from admin.views.keywords import KeywordView, RevocationTicketView, SimulatorsView
 from admin.views.messaging import (
@@ -45,6 +51,7 @@ MODEL_VIEWS = (
     (FlowView, models.Flow, "Messaging"),
     (FlowEventView, models.FlowEvent, "Messaging"),
     (FlowRunView, models.FlowRun, "Messaging"),
+    (ScheduledSendView, models.ScheduledSend, "Messaging"),
     (MessageView, models.Message, "Messaging"),
     (LinkView, models.Link, "Messaging"),
     (ClickView, models.Click, "Messaging"),

@@ -24,14 +24,14 @@ CAN_READ = {
 }
 CAN_WRITE = {
     "admin": set(MODEL_ENDPOINTS) - READ_ONLY,
-    "marketing": {"flow", "segment", "campaign", "link", "disclosure", "keyword"},
+    "marketing": {"flow", "segment", "campaign", "link", "disclosure", "keyword", "scheduledsend"},
     "support": {"contact", "preference"},
     "operations": {"sender", "brand", "messagetype"},
 }
 
 
 def test_every_model_view_is_covered():
-    assert len(MODEL_ENDPOINTS) == 24
+    assert len(MODEL_ENDPOINTS) == 25
     assert set(CAN_WRITE["admin"]) | READ_ONLY == set(MODEL_ENDPOINTS)
 
 

@@ -178,3 +178,82 @@ def test_a_campaign_send_event_without_a_contact_sends_to_the_flows_audience(
     session.commit()
     bodies = [m.body for m in session.scalars(sa.select(Message))]
     assert len(bodies) == 2 and all("20% off spring bouquets" in b for b in bodies)
+
+
+def scheduled(session, world, **when):
+    from core.models import ScheduledSend
+
+    send = ScheduledSend(flow=world["flow"], created_by="marketing@bloomandbranch.example",
+                         created_at=NOON - timedelta(days=1), **when)
+    session.add(send)
+    session.flush()
+    return send
+
+
+def test_a_send_at_an_instant_starts_when_due_and_only_once(app, session, world):
+    from core.flows import schedule
+
+    person(session, world, "+12125550101", "marketing")
+    send = scheduled(session, world, at=NOON)
+    assert schedule.run_due(session, current_app, NOON - timedelta(minutes=1)) == 0
+    assert schedule.run_due(session, current_app, NOON) == 1
+    assert schedule.run_due(session, current_app, NOON + timedelta(minutes=1)) == 0
+    assert send.status == "done" and send.report["queued"] == 1
+    assert session.scalar(sa.select(sa.func.count()).select_from(Message)) == 1
+
+
+def test_ten_local_starts_with_the_first_zone_and_holds_each_row_until_its_ten(
+        app, session, world):
+    from datetime import date
+
+    from core.flows import schedule
+
+    person(session, world, "+12125550101", "marketing", timezone="America/New_York")
+    person(session, world, "+13105550102", "marketing", timezone="America/Los_Angeles")
+    send = scheduled(session, world, day=date(2026, 11, 24), local_time="10:00")
+    assert schedule.starts_at(session, send) == datetime(2026, 11, 24, 10, 0, tzinfo=NY)
+    assert schedule.run_due(session, current_app, datetime(2026, 11, 24, 9, 59, tzinfo=NY)) == 0
+    assert schedule.run_due(session, current_app, datetime(2026, 11, 24, 10, 0, tzinfo=NY)) == 1
+    after = sorted((m.phone, m.send_after) for m in session.scalars(sa.select(Message)))
+    assert after == [("+12125550101", None),
+                     ("+13105550102",
+                      datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("America/Los_Angeles")))]
+
+
+def test_cancel_before_start_sends_nothing_and_after_start_stops_what_waits(
+        app, session, world):
+    from datetime import date
+
+    from core.flows import schedule
+
+    person(session, world, "+12125550101", "marketing", timezone="America/New_York")
+    person(session, world, "+13105550102", "marketing", timezone="America/Los_Angeles")
+    early = scheduled(session, world, at=NOON)
+    assert schedule.cancel(session, early, "ops") == 0
+    assert schedule.run_due(session, current_app, NOON) == 0 and early.status == "cancelled"
+
+    later = scheduled(session, world, day=date(2026, 11, 24), local_time="10:00")
+    schedule.run_due(session, current_app, datetime(2026, 11, 24, 10, 0, tzinfo=NY))
+    assert schedule.cancel(session, later, "ops") == 2  # neither was handed to a provider yet
+    statuses = {m.status for m in session.scalars(sa.select(Message))}
+    assert statuses == {"blocked"}
+
+
+def test_admin_schedules_and_cancels_a_send(app, client, login, session, world):
+    from core.models import ScheduledSend
+
+    session.commit()
+    login("marketing")
+    bad = client.post("/admin/scheduledsend/new/", data={"flow": str(world["flow"].id),
+                                                         "day": "2026-11-24",
+                                                         "local_time": "25:00"},
+                      follow_redirects=True)
+    assert "local time must be HH:MM" in bad.get_data(as_text=True)
+    ok = client.post("/admin/scheduledsend/new/", data={"flow": str(world["flow"].id),
+                                                        "day": "2026-11-24", "local_time": "10:00"})
+    assert ok.status_code == 302
+    send = session.scalars(sa.select(ScheduledSend)).one()
+    assert send.created_by == "marketing@bloomandbranch.example"
+    client.post("/admin/scheduledsend/action/", data={"action": "cancel", "rowid": str(send.id)})
+    session.expire_all()
+    assert session.get(ScheduledSend, send.id).status == "cancelled"

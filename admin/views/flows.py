@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.actions import action
+from flask_security import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
@@ -14,8 +17,8 @@ from wtforms.validators import ValidationError
 from admin.base import ReadOnlyModelView, SecureModelView, SecureView
 from admin.formatters import as_json, truncated
 from core.db import db
-from core.flows import engine, seeds
-from core.models import Campaign, Flow
+from core.flows import engine, schedule, seeds
+from core.models import Campaign, Flow, ScheduledSend
 
 
 class FlowView(SecureModelView):
@@ -89,3 +92,43 @@ class FlowTemplatesView(SecureView):
                            existing=existing, form=form)
         db.session.rollback()
         return html
+
+
+class ScheduledSendView(SecureModelView):
+    """Sends to a flow's audience at an instant or at a local time; cancel before or during."""
+
+    area = "flows"
+    column_list = ("flow", "at", "day", "local_time", "status", "created_by", "started_at",
+                   "report")
+    column_filters = ("status", "at", "day")
+    column_formatters = {"report": as_json}
+    column_descriptions = {
+        "at": "A fixed instant (UTC), or leave empty and give a day and a local time",
+        "local_time": "HH:MM in each recipient's own time zone, e.g. 10:00",
+    }
+    form_columns = ("flow", "at", "day", "local_time")
+    action_permissions = {"cancel": "flows:write"}
+
+    def on_model_change(self, form: Any, model: ScheduledSend, is_created: bool) -> None:
+        if model.status not in (None, "scheduled"):
+            raise ValidationError("only a send that has not started can be changed; cancel it")
+        if model.at is None and not (model.day and model.local_time):
+            raise ValidationError("give an instant, or a day and a local time")
+        if model.local_time:
+            try:
+                time.fromisoformat(model.local_time)
+            except ValueError:
+                raise ValidationError("local time must be HH:MM, e.g. 10:00") from None
+        if is_created:
+            model.created_by = current_user.email
+        super().on_model_change(form, model, is_created)
+
+    @action("cancel", "Cancel", "Cancel the selected sends? Texts not yet sent are stopped.")
+    def cancel(self, ids: list[str]) -> None:
+        stopped = 0
+        for send in self.db_session.scalars(sa.select(ScheduledSend).where(
+                ScheduledSend.id.in_(self.typed_ids(ids)),
+                ScheduledSend.status.in_(("scheduled", "started", "done")))):
+            stopped += schedule.cancel(self.db_session, send, current_user.email)
+        self.db_session.commit()
+        flash(f"Cancelled; {stopped} text(s) stopped before going out.", "success")

@@ -12,7 +12,7 @@ from core.models.consent import (
     text_hash,
 )
 from core.models.contact import Contact, MessageType, Preference, Segment, Suppression
-from core.models.flows import FlowEvent, FlowRun
+from core.models.flows import FlowEvent, FlowRun, ScheduledSend
 from core.models.keywords import Keyword, RevocationTicket
 from core.models.messaging import Click, Conversion, Flow, Link, Message, WebhookEvent
 
@@ -39,6 +39,7 @@ __all__ = [
     "Preference",
     "RevocationTicket",
     "Role",
+    "ScheduledSend",
     "Segment",
     "Sender",
     "Suppression",

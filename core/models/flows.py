@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -61,4 +61,33 @@ class FlowRun(Base):
         sa.UniqueConstraint("flow_id", "event_id", "contact_id"),
         sa.CheckConstraint(sa.column("status").in_(RUN_STATUSES), name="status"),
         sa.Index("ix_flow_run_status_next_at", "status", "next_at"),
+    )
+
+
+SCHEDULE_STATUSES = ("scheduled", "started", "done", "cancelled")
+
+
+class ScheduledSend(Base):
+    """A flow's send to its audience at a fixed instant, or at a local time in each
+    recipient's own time zone on a day ("10:00 local on 2026-12-01")."""
+
+    __tablename__ = "scheduled_send"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flow_id: Mapped[int] = mapped_column(sa.ForeignKey("flow.id"), index=True)
+    at: Mapped[datetime | None] = mapped_column()  # a fixed instant
+    day: Mapped[date | None] = mapped_column(sa.Date)  # with local_time: each person's own day
+    local_time: Mapped[str | None] = mapped_column(sa.String(5))  # "HH:MM"
+    status: Mapped[str] = mapped_column(sa.String(10), default="scheduled")
+    created_by: Mapped[str | None] = mapped_column(sa.String(255))
+    started_at: Mapped[datetime | None] = mapped_column()
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    flow: Mapped[Flow] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("status").in_(SCHEDULE_STATUSES), name="status"),
+        sa.CheckConstraint("(at IS NOT NULL) OR (day IS NOT NULL AND local_time IS NOT NULL)",
+                           name="when"),
     )

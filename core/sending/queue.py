@@ -23,7 +23,6 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy.orm import Session
 
 from core.db import db, utcnow
-from core.flows import engine
 from core.models import Message
 from core.sending import dispatch as dispatcher
 from core.sending.claim import CLAIMABLE
@@ -66,11 +65,14 @@ class SendQueue:
     def sweep(self, now: datetime | None = None) -> int:
         """Advance flows whose wait is over, settle crashed sends, and re-submit every due
         row whose task was lost; return how many rows were submitted."""
+        from core.flows import engine, schedule  # flows send through this module
+
         now = now or utcnow()
         dispatcher.recover(self.app, now)
         with db.sessionmaker() as session, session.begin():
             while engine.advance_due(session, self.app, now) == engine.BATCH:
                 session.flush()
+            schedule.run_due(session, self.app, now)
         with db.sessionmaker() as session:
             due = list(session.scalars(sa.select(Message.id).where(
                 Message.direction == "out", Message.status.in_(CLAIMABLE),

@@ -1,4 +1,4 @@
-"""flows: trigger events, runs, brand link domains
+"""flows: trigger events, runs, scheduled sends, brand link domains
 
 Revision ID: 0004
 Revises: 0003
@@ -55,9 +55,27 @@ def upgrade() -> None:
     op.create_index(op.f('ix_flow_run_contact_id'), 'flow_run', ['contact_id'])
     op.create_index('ix_flow_run_status_next_at', 'flow_run', ['status', 'next_at'])
     op.add_column('brand', sa.Column('link_domain', sa.String(length=200), nullable=True))
+    op.create_table('scheduled_send',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('flow_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('day', sa.Date(), nullable=True),
+    sa.Column('local_time', sa.String(length=5), nullable=True),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('created_by', sa.String(length=255), nullable=True),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('report', JSON, nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('scheduled', 'started', 'done', 'cancelled')", name=op.f('ck_scheduled_send_status')),
+    sa.CheckConstraint('(at IS NOT NULL) OR (day IS NOT NULL AND local_time IS NOT NULL)', name=op.f('ck_scheduled_send_when')),
+    sa.ForeignKeyConstraint(['flow_id'], ['flow.id'], name=op.f('fk_scheduled_send_flow_id_flow')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_scheduled_send'))
+    )
+    op.create_index(op.f('ix_scheduled_send_flow_id'), 'scheduled_send', ['flow_id'])
 
 
 def downgrade() -> None:
+    op.drop_table('scheduled_send')
     op.execute('ALTER TABLE brand DROP COLUMN link_domain')
     op.drop_table('flow_run')
     op.drop_table('flow_event')

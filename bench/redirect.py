@@ -1,0 +1,85 @@
+"""Redirect benchmark: branded link clicks per second, against a bare Flask redirect.
+
+    .venv/bin/python bench/redirect.py [--links 10000] [--clicks 20000] [--databases sqlite,postgres]
+
+In one process through Flask's test client (the app's own cost, no network): each click
+looks the code up, records the click (user agent, HMAC of the IP) and answers 302 with the
+UTM-tagged destination. The floor is a Flask route answering the same 302 with no
+database. Every click is committed, as in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, redirect
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+from _db import database  # noqa: E402
+
+from core.app import create_app  # noqa: E402
+from core.flows import links  # noqa: E402
+from core.upgrade import upgrade_and_sync  # noqa: E402
+
+AGENT = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X)"
+DESTINATION = "https://bloomandbranch.example/spring?utm_source=sms&utm_medium=sms"
+
+
+def floor(clicks: int) -> float:
+    app = Flask("floor")
+    app.add_url_rule("/l/<code>", "follow", lambda code: redirect(DESTINATION, code=302))
+    client = app.test_client()
+    started = time.perf_counter()
+    for n in range(clicks):
+        client.get(f"/l/code{n % 1000:07d}", headers={"User-Agent": AGENT})
+    return clicks / (time.perf_counter() - started)
+
+
+def run(kind: str, count: int, clicks: int, base: float) -> None:
+    with database(kind) as engine, tempfile.TemporaryDirectory() as instance:
+        app = create_app({"DATABASE_URL": engine.url.render_as_string(hide_password=False),
+                          "INSTANCE_PATH": instance, "QUEUE_URL": "memory",
+                          "LOAD_ENTRYPOINTS": False})
+        with app.app_context():
+            upgrade_and_sync(app)
+        codes = [links.new_code() for _ in range(count)]
+        with engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO link (code, destination, created_at) VALUES (:c, :d, :t)"),
+                [{"c": c, "d": DESTINATION, "t": datetime.now(UTC)} for c in codes])
+        client = app.test_client()
+        rng = random.Random(3)
+        started = time.perf_counter()
+        for _ in range(clicks):
+            response = client.get(f"/l/{rng.choice(codes)}", headers={"User-Agent": AGENT})
+            assert response.status_code == 302
+        rate = clicks / (time.perf_counter() - started)
+        with engine.connect() as connection:
+            recorded = connection.scalar(sa.text("SELECT count(*) FROM click"))
+        print(f"{kind:9} {rate:8,.0f} clicks/s ({recorded:,} recorded) | floor {base:8,.0f} "
+              f"redirects/s | {base / rate:4.1f}x the floor's time per request")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--links", type=int, default=10_000)
+    parser.add_argument("--clicks", type=int, default=20_000)
+    parser.add_argument("--databases", default="sqlite,postgres")
+    args = parser.parse_args()
+    base = floor(args.clicks)
+    print(f"redirect benchmark: {args.clicks:,} clicks over {args.links:,} links")
+    for kind in args.databases.split(","):
+        run(kind.strip(), args.links, args.clicks, base)
+
+
+if __name__ == "__main__":
+    main()
