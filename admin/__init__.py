@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pluggy
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, Flask
 from flask_admin import Admin
 from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
-from flask_security import auth_required
 
+from admin import api
 from admin.views.brand import BrandView, CampaignView, SenderView
 from admin.views.consent import ConsentEventView, ConsentView, DisclosureView, MessageTypeView
 from admin.views.contacts import ContactView, PreferenceView, SegmentView, SuppressionView
@@ -33,7 +31,7 @@ from admin.views.messaging import (
 from admin.views.pages import HomeView, PluginPageView, PluginsView, ReportsView
 from admin.views.phone import PhoneView
 from admin.views.users import AuditLogView, RoleView, UserView
-from core import models, plugins, segments
+from core import models, plugins
 from core.db import db
 
 # (view class, model, menu category); the order is the menu's order.
@@ -66,13 +64,6 @@ MODEL_VIEWS = (
 )
 
 
-@auth_required("session")
-def _segments() -> Any:
-    """How a text would be split: encoding, characters and segments (for the body editors)."""
-    counted = segments.count(request.args.get("text", ""))
-    return jsonify(encoding=counted.encoding, characters=counted.characters, segments=counted.segments)
-
-
 def init_admin(app: Flask, pm: pluggy.PluginManager) -> Admin:
     """Build the panel for ``app``; call inside an app context."""
     app.register_blueprint(
@@ -80,7 +71,7 @@ def init_admin(app: Flask, pm: pluggy.PluginManager) -> Admin:
     )
     branding = app.extensions["consentdesk"].branding
     app.context_processor(lambda: {"branding": branding})
-    app.add_url_rule("/admin/api/segments", "consentdesk_segments", _segments)
+    app.register_blueprint(api.blueprint)
     admin = Admin(
         name=branding.product_name,
         theme=Bootstrap4Theme(swatch="flatly", fluid=True, base_template="consentdesk/base.html"),

@@ -103,3 +103,42 @@ def test_operations_replies_stop_on_the_phone_simulator_and_sees_the_confirmatio
     page.wait_for_selector(".bubble.out")
     phone = page.inner_text("#phone")
     assert "STOP" in phone and "unsubscribed" in phone.lower()
+
+
+@pytest.fixture
+def marketing_server(make_app):
+    from core.db import db
+    from core.flows import seeds
+    from core.models import Brand, Campaign, Sender
+    from core.security import create_user
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        create_user(app, "marketing@bloomandbranch.example", PASSWORD, ["marketing"])
+        brand = Brand(legal_name="Bloom & Branch Florists LLC", public_name="Bloom & Branch",
+                      website="https://bloomandbranch.example", support_phone="+14155550100")
+        campaign = Campaign(brand=brand, name="Mixed", use_case="MIXED")
+        db.session.add_all([brand, campaign, Sender(address="+14155550142", campaign=campaign)])
+        db.session.flush()
+        flow_id = seeds.create(db.session, "Appointment confirmation", campaign).id
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", flow_id
+    server.shutdown()
+
+
+def test_flow_editor_previews_each_text_live(marketing_server, page):
+    base, flow_id = marketing_server
+    page.goto(f"{base}/admin/flow/edit/?id={flow_id}")
+    page.fill("input[name=email]", "marketing@bloomandbranch.example")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector(".flow-preview-step")
+    preview = page.inner_text(".live-panel")
+    assert "Step 1: Bloom & Branch: your appointment is booked for" in preview
+    assert "no findings" in preview
+    steps = page.input_value("textarea[name=steps]")
+    page.fill("textarea[name=steps]", steps.replace("Reply STOP to opt out.", "", 1))
+    page.wait_for_function(
+        "document.querySelector('.live-panel').textContent.includes('opt_out_language_missing')")

@@ -270,3 +270,18 @@ def test_link_codes_are_unique_per_message_and_recipient(app, session, world):
     trigger(session, "campaign.send", ben)
     codes = session.scalars(sa.select(Link.code)).all()
     assert len(codes) == len(set(codes)) == 2
+
+
+def test_flow_performance_report_counts_delivery_clicks_and_conversions(
+        app, client, session, world, runner):
+    ana = person(session)
+    trigger(session, "campaign.send", ana)
+    deliver(session, T0)
+    [promo] = texts(session, ana)
+    click(client, promo)
+    conversions.record(session, ana, "order.created", T0 + timedelta(hours=1), source="shopify")
+    session.commit()
+    result = runner.invoke(["report", "flow-performance"])
+    assert result.exit_code == 0
+    line = next(row for row in result.output.splitlines() if row.startswith("Promotional"))
+    assert line == "Promotional campaign,order.created,1,1,0,0,1,1,1"

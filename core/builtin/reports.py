@@ -32,9 +32,45 @@ def events_by_source(data):
     )
 
 
+def flow_performance(data):
+    """Per flow: texts out, delivered, blocked, opt-outs after a text, clicks, conversions."""
+    rows = data.rows(
+        """
+        SELECT f.name AS flow, f.success_metric AS metric,
+               (SELECT COUNT(*) FROM message m WHERE m.flow_id = f.id
+                 AND m.status IN ('sent', 'delivered', 'undelivered', 'failed')) AS sent,
+               (SELECT COUNT(*) FROM message m WHERE m.flow_id = f.id
+                 AND m.status = 'delivered') AS delivered,
+               (SELECT COUNT(*) FROM message m WHERE m.flow_id = f.id
+                 AND m.status = 'blocked') AS blocked,
+               (SELECT COUNT(DISTINCT e.contact_id) FROM consent_event e
+                 WHERE e.action = 'opt_out' AND EXISTS (
+                   SELECT 1 FROM message m WHERE m.flow_id = f.id
+                   AND m.contact_id = e.contact_id AND m.status IN ('sent', 'delivered')
+                   AND m.updated_at <= e.occurred_at)) AS opted_out,
+               (SELECT COUNT(*) FROM click k JOIN link l ON l.id = k.link_id
+                 WHERE l.flow_id = f.id) AS clicks,
+               (SELECT COUNT(*) FROM conversion v WHERE v.flow_id = f.id) AS conversions,
+               (SELECT COUNT(*) FROM conversion v WHERE v.flow_id = f.id
+                 AND v.kind = f.success_metric) AS successes
+        FROM flow f ORDER BY f.name
+        """
+    )
+    columns = ["flow", "metric", "sent", "delivered", "blocked", "opted_out", "clicks",
+               "conversions", "successes"]
+    return ReportResult(columns=columns, rows=[[r[c] for c in columns] for r in rows])
+
+
 @hookimpl
 def register_reports():
     return [
+        Report(
+            "flow-performance",
+            "Flow performance",
+            flow_performance,
+            "Per flow: texts sent, delivered, blocked, opt-outs after a text, clicks, "
+            "conversions and how many met the flow's success metric.",
+        ),
         Report(
             "consent-by-type",
             "Consent by message type",

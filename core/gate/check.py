@@ -136,14 +136,19 @@ class Gate:
         return [Reason("no_consent", f"no opt-in for {message_type.slug}")]
 
     def _content(self, facts, outgoing: Outgoing) -> list[Reason]:
-        body, found = outgoing.body, []
-        lower = body.lower()
-        if outgoing.brand is not None and outgoing.brand.public_name.lower() not in lower:
-            found.append(Reason("brand_missing", f"the text does not name {outgoing.brand.public_name}"))
-        needs_opt_out = (outgoing.message_type.slug == MARKETING
-                         or not facts.has_counted(outgoing.contact.id,
-                                                  outgoing.exclude_message_id))
+        first = not facts.has_counted(outgoing.contact.id, outgoing.exclude_message_id)
+        return self.content_findings(outgoing.body, outgoing.brand, outgoing.message_type.slug,
+                                     first)
+
+    def content_findings(self, body: str, brand: Brand | None, message_type: str,
+                         first_message: bool) -> list[Reason]:
+        """The content rules alone (brand named, opt-out language, segment count), for a
+        text being written: the template editor shows them before anything is queued."""
+        found, lower = [], body.lower()
+        if brand is not None and brand.public_name.lower() not in lower:
+            found.append(Reason("brand_missing", f"the text does not name {brand.public_name}"))
         lists = rules.content_lists()
+        needs_opt_out = message_type == MARKETING or first_message
         if needs_opt_out and not any(p in lower for p in lists["opt_out_language"]):
             found.append(Reason("opt_out_language_missing",
                                 "first and marketing messages must say how to opt out "
