@@ -26,7 +26,7 @@ def count(body: str) -> SegmentCount:
         single, part = 160, 153
         encoding = "GSM-7"
     else:
-        units = len(body.encode("utf-16-le")) // 2  # UTF-16 code units (emoji take two)
+        units = len(body.encode("utf-16-le", "surrogatepass")) // 2  # UTF-16 units (emoji: two)
         single, part = 70, 67
         encoding = "UCS-2"
     segments = 1 if units <= single else -(-units // part)
