@@ -45,3 +45,16 @@ def database(kind: str) -> Iterator[sa.Engine]:
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def app_for(engine: sa.Engine, instance: str, **config):
+    """A Consentdesk app on the benchmark's database (no plugins, a memory queue), synced."""
+    from core.app import create_app
+    from core.upgrade import upgrade_and_sync
+
+    app = create_app({"DATABASE_URL": engine.url.render_as_string(hide_password=False),
+                      "INSTANCE_PATH": instance, "QUEUE_URL": "memory",
+                      "LOAD_ENTRYPOINTS": False, **config})
+    with app.app_context():
+        upgrade_and_sync(app)
+    return app

@@ -27,14 +27,12 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
-from _db import database  # noqa: E402
+from _db import app_for, database  # noqa: E402
 from gate_audience import KEY, populate  # noqa: E402
 
-from core.app import create_app  # noqa: E402
 from core.db import db  # noqa: E402
 from core.flows import campaign, seeds  # noqa: E402
 from core.models import Brand, Campaign, Flow, Sender  # noqa: E402
-from core.upgrade import upgrade_and_sync  # noqa: E402
 
 AT = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)  # noon in New York: inside every window
 
@@ -60,11 +58,7 @@ def floor(engine: sa.Engine, contact_ids: list[int], type_id: int) -> float:
 
 def run(kind: str, contacts: int) -> None:
     with database(kind) as engine, tempfile.TemporaryDirectory() as instance:
-        url = engine.url.render_as_string(hide_password=False)
-        app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": instance, "QUEUE_URL": "memory",
-                          "LOAD_ENTRYPOINTS": False, "SUPPRESSION_KEY": KEY})
-        with app.app_context():
-            upgrade_and_sync(app)
+        app = app_for(engine, instance, SUPPRESSION_KEY=KEY)
         marketing = populate(engine, contacts)
         with app.app_context():
             session = db.session

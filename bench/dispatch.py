@@ -31,12 +31,11 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
-from _db import database  # noqa: E402
+from _db import app_for, database  # noqa: E402
 
 from core.app import create_app  # noqa: E402
 from core.consent.suppression import phone_hmac  # noqa: E402
 from core.sending import dispatch as dispatcher  # noqa: E402
-from core.upgrade import upgrade_and_sync  # noqa: E402
 
 BATCH = 500
 KEY = "bench-suppression-key"
@@ -150,10 +149,7 @@ def with_workers(url: str, queue_url: str, instance: str, ids: list[int], worker
 def run(kind: str, count: int, workers: int) -> None:
     with database(kind) as engine, tempfile.TemporaryDirectory() as instance:
         url = engine.url.render_as_string(hide_password=False)
-        app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": instance, "QUEUE_URL": "memory",
-                          "LOAD_ENTRYPOINTS": False, "SUPPRESSION_KEY": KEY})
-        with app.app_context():
-            upgrade_and_sync(app)
+        app = app_for(engine, instance, SUPPRESSION_KEY=KEY)
         ids = populate(engine, count)
         base = floor(engine, ids)
         reset(engine)

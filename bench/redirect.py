@@ -24,11 +24,9 @@ from flask import Flask, redirect
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
-from _db import database  # noqa: E402
+from _db import app_for, database  # noqa: E402
 
-from core.app import create_app  # noqa: E402
 from core.flows import links  # noqa: E402
-from core.upgrade import upgrade_and_sync  # noqa: E402
 
 AGENT = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X)"
 DESTINATION = "https://bloomandbranch.example/spring?utm_source=sms&utm_medium=sms"
@@ -46,11 +44,7 @@ def floor(clicks: int) -> float:
 
 def run(kind: str, count: int, clicks: int, base: float) -> None:
     with database(kind) as engine, tempfile.TemporaryDirectory() as instance:
-        app = create_app({"DATABASE_URL": engine.url.render_as_string(hide_password=False),
-                          "INSTANCE_PATH": instance, "QUEUE_URL": "memory",
-                          "LOAD_ENTRYPOINTS": False})
-        with app.app_context():
-            upgrade_and_sync(app)
+        app = app_for(engine, instance)
         codes = [links.new_code() for _ in range(count)]
         with engine.begin() as connection:
             connection.execute(sa.text(
