@@ -12,19 +12,17 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_login import login_required
 
+from admin.base import permitted
 from core import segments
 from core.db import db, utcnow
 from core.flows import audiences, preview
 from core.models import MessageType
-from core.permissions import allowed
 
 blueprint = Blueprint("consentdesk_api", __name__, url_prefix="/admin/api")
 
 
 def _require(permission: str) -> None:
-    from flask_security import current_user
-
-    if not allowed({role.name for role in current_user.roles}, permission):
+    if not permitted(permission):
         abort(403)
 
 

@@ -15,7 +15,7 @@ from core.db import configure_engine, db
 from core.ratelimit import init_rate_limits
 from core.security import init_security
 from core.sending.queue import SendQueue, init_queue
-from hooks import ConsentSource
+from hooks import ConsentSource, EventType
 from hooks.providers import Branding, Provider
 
 DEFAULTS: dict[str, Any] = {
@@ -33,6 +33,7 @@ class Consentdesk:
     pm: pluggy.PluginManager
     consent_sources: dict[str, ConsentSource]
     providers: dict[str, Provider] = field(default_factory=dict)
+    event_types: dict[str, EventType] = field(default_factory=dict)
     branding: Branding | None = None
     queue: SendQueue | None = None
 
@@ -68,7 +69,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     readable = MappingProxyType(app.config)
     app.extensions["consentdesk"] = Consentdesk(
         pm=pm, consent_sources=plugins.consent_sources(pm),
-        providers=plugins.providers(pm, readable), branding=plugins.branding(pm, readable))
+        providers=plugins.providers(pm, readable), branding=plugins.branding(pm, readable),
+        event_types=plugins.event_types(pm))
     app.extensions["consentdesk"].queue = init_queue(app)
 
     # Login, roles and tokens; failed logins are rate-limited.

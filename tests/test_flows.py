@@ -285,3 +285,15 @@ def test_flow_performance_report_counts_delivery_clicks_and_conversions(
     assert result.exit_code == 0
     line = next(row for row in result.output.splitlines() if row.startswith("Promotional"))
     assert line == "Promotional campaign,order.created,1,1,0,0,1,1,1"
+
+
+def test_two_plugins_declaring_the_same_event_is_a_start_up_error(make_app):
+    from hooks import EventType, hookimpl
+
+    class Shop:
+        @hookimpl
+        def register_event_types(self):
+            return [EventType("order.created", "Again.", ())]
+
+    with pytest.raises(RuntimeError, match="event type 'order.created'"):
+        make_app(EXTRA_PLUGINS=[Shop()])

@@ -44,9 +44,8 @@ class FlowError(ValueError):
 
 
 def event_types(app: Flask) -> dict[str, Any]:
-    from core import plugins
-
-    return plugins.event_types(app.extensions["consentdesk"].pm)
+    """The event catalogue, collected from the plugins once at start-up."""
+    return app.extensions["consentdesk"].event_types
 
 
 def record(session: Session, app: Flask, kind: str, contact: Contact | None,

@@ -182,8 +182,6 @@ def _write_verdicts(session: Session, verdicts: list[dict[str, Any]], tally: Cou
 
 def _mark_sending(app: Flask, session: Session, items: list[Judged],
                   now: datetime) -> list[Claimed]:
-    from core.sending.dispatch import status_url
-
     if not items:
         return []
     by_provider: dict[str, list[int]] = {}
@@ -200,12 +198,25 @@ def _mark_sending(app: Flask, session: Session, items: list[Judged],
                 .returning(TABLE.c.id)))
     return [Claimed(
         item.row.id, item.row.contact_id, item.sender.provider,
-        OutboundText(key=item.row.idempotency_key or f"message:{item.row.id}",
-                     to=item.contact.phone, from_=item.sender.address, body=item.row.body,
-                     status_url=status_url(app, item.sender.provider, item.row.id),
-                     sending_since=now),
+        text_for(app, item.row.id, item.row.idempotency_key, item.contact.phone,
+                 item.sender.address, item.row.body, item.sender.provider, now),
         reconcile_first=item.row.error_code == UNCERTAIN)
         for item in items if item.row.id in taken]
+
+
+def text_for(app: Flask, message_id: int, key: str | None, to: str, from_: str, body: str,
+             provider: str, since: datetime | None) -> OutboundText:
+    """What a provider is given for a message (and asked about after a crash)."""
+    return OutboundText(key=key or f"message:{message_id}", to=to, from_=from_, body=body,
+                        status_url=status_url(app, provider, message_id), sending_since=since)
+
+
+def status_url(app: Flask, provider: str, message_id: int) -> str | None:
+    """Where the provider should post this message's receipts (it names the message)."""
+    base = app.config.get("PUBLIC_URL")
+    if not base:
+        return None
+    return f"{base.rstrip('/')}/hooks/providers/{provider}/status?message={message_id}"
 
 
 def _within_limits(session: Session, items: list[Judged], now: datetime,

@@ -31,9 +31,8 @@ from sqlalchemy.orm import Session, selectinload
 from core.consent import Evidence, app_ledger
 from core.db import READ_ONLY, db, utcnow
 from core.models import ConsentEvent, Contact, Message
-from core.sending.claim import UNCERTAIN, Claimed, claim
+from core.sending.claim import UNCERTAIN, Claimed, claim, text_for
 from hooks.providers import (
-    OutboundText,
     PermanentFailure,
     Provider,
     RecipientOptedOut,
@@ -83,13 +82,6 @@ def _schedule(app: Flask, later: list[tuple[int, datetime]]) -> None:
         by_time.setdefault(at, []).append(message_id)
     for at, ids in by_time.items():
         queue.submit(ids, eta=at)
-
-
-def status_url(app: Flask, provider: str, message_id: int) -> str | None:
-    base = app.config.get("PUBLIC_URL")
-    if not base:
-        return None
-    return f"{base.rstrip('/')}/hooks/providers/{provider}/status?message={message_id}"
 
 
 def _dead(message: Message, why: str) -> None:
@@ -244,9 +236,9 @@ def recover(app: Flask, now: datetime | None = None,
                                "was sent, so it is not resent automatically")
                 tally["dead"] += 1
                 continue
-            text = OutboundText(key=message.idempotency_key or f"message:{message.id}",
-                                to=message.phone, from_=message.sender.address,
-                                body=message.body, sending_since=message.dispatched_at)
+            text = text_for(app, message.id, message.idempotency_key, message.phone,
+                            message.sender.address, message.body, provider.name,
+                            message.dispatched_at)
             try:
                 found = provider.find_sent(text)
             except Exception as error:  # noqa: BLE001 - try again at the next sweep
