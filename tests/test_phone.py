@@ -1,6 +1,8 @@
 """Phone numbers are parsed with phonenumbers and stored as E.164, or refused."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.models import Contact
 from core.phone import InvalidPhone, timezone_for, to_e164
@@ -42,3 +44,48 @@ def test_contact_with_a_bad_number_cannot_be_built():
 
 def test_us_exit_code_dials_abroad():
     assert to_e164("011 44 7911 123456") == "+447911123456"
+
+
+def _library_e164(raw: str, region: str) -> str | None:
+    """What phonenumbers alone makes of ``raw``: the reference for the plain-number fast path."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(raw.strip(), region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _ours(raw: str, region: str) -> str | None:
+    try:
+        return to_e164(raw, region)
+    except InvalidPhone:
+        return None
+
+
+_digit_runs = st.lists(st.text("0123456789", min_size=1, max_size=11), min_size=1, max_size=4)
+_separators = st.sampled_from(["", " ", "-", ".", "(", ")", ") ", " (", "--"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(prefix=st.sampled_from(["", "+", "+1", "+1 ", "1", "1 ", "1-", "(+1) ", "+ 1", "011 1 ",
+                               "+44 ", "(", " "]),
+       runs=_digit_runs, glue=st.lists(_separators, min_size=4, max_size=4),
+       region=st.sampled_from(["US", "CA", "PR", "GB", "DE"]))
+def test_the_plain_number_fast_path_reads_numbers_exactly_as_phonenumbers(prefix, runs, glue,
+                                                                          region):
+    raw = prefix + "".join(run + sep for run, sep in zip(runs, glue, strict=False))
+    assert _ours(raw, region) == _library_e164(raw, region)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(area=st.integers(200, 999), exchange=st.integers(0, 999), line=st.integers(0, 9999),
+       style=st.sampled_from(["({a}) {e:03d}-{l:04d}", "{a}.{e:03d}.{l:04d}", "+1{a}{e:03d}{l:04d}",
+                              "1-{a}-{e:03d}-{l:04d}", "{a}{e:03d}{l:04d}"]))
+def test_valid_and_invalid_north_american_numbers_agree_with_phonenumbers(area, exchange, line,
+                                                                          style):
+    raw = style.format(a=area, e=exchange, l=line)
+    assert _ours(raw, "US") == _library_e164(raw, "US")
