@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -117,19 +118,22 @@ def consent_revoke(phone, channel, note, received_at, follow_up, actor) -> None:
 @consent_group.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--actor", default="csv import", show_default=True, help="Recorded on each event.")
-@click.option("--workers", default=0, show_default=True,
-              help="Processes validating rows beside the writer (0: validate in this one).")
+@click.option("--workers", type=int, default=None,
+              help="Processes validating rows beside the writer (0: validate in this one). "
+                   "Default: 1 for files over 5 MB on a machine with two cores or more, else 0.")
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
-def consent_import(path: str, actor: str, workers: int, as_json: bool) -> None:
+def consent_import(path: str, actor: str, workers: int | None, as_json: bool) -> None:
     """Import consent records from a CSV file; bad rows are reported, the rest import."""
     from core.consent.imports import Importer
+
+    if workers is None:  # a process costs a second to start: worth it for big files only
+        workers = 1 if (os.cpu_count() or 1) > 1 and os.path.getsize(path) > 5_000_000 else 0
 
     with open(path, newline="", encoding="utf-8-sig") as stream:
         report = Importer(db.session, current_app.extensions["consentdesk"].consent_sources,
                           current_app.config["SUPPRESSION_KEY"], actor).run(stream,
                                                                              workers=workers)
-    db.session.commit()
     if as_json:
         click.echo(json.dumps(report.as_dict()))
         return

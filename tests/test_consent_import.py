@@ -166,3 +166,31 @@ def test_admin_upload_imports_and_lists_rejects(client, login, session):
 def test_support_cannot_import(client, login):
     login("support")
     assert client.get("/admin/consentimport/").status_code == 403
+
+
+def test_quoted_line_breaks_keep_line_numbers_and_an_unclosed_quote_is_reported(importer,
+                                                                                 session):
+    text = ("Phone, Message_Type ,occurred_at,source,source_detail,disclosure\n"
+            '+14155552671,marketing,2026-03-01T15:30:00Z,paper_form,"form 17\nsigned, in store",'
+            "Checkout\n"
+            "\n"
+            "+12125550123,marketing,2026-03-01T15:30:00Z,web_form,,Nope\n"
+            '+13125550188,marketing,2026-03-01T15:30:00Z,web_form,"never closed,Checkout\n'
+            "+16175550100,marketing,2026-03-01T15:30:00Z,web_form,,Checkout\n")
+    report = run(importer, text, batch_size=1)
+    assert report.imported == 1
+    event = session.scalars(sa.select(ConsentEvent)).one()
+    assert event.source_detail == "form 17\nsigned, in store"
+    assert [line for line, _ in report.errors] == [5, 6, 6]
+    reasons = " | ".join(reason for _, reason in report.errors)
+    assert "unknown disclosure 'Nope'" in reasons and "never closed" in reasons
+    assert chain.verify(session).ok
+
+
+def test_a_value_longer_than_its_column_is_refused_not_truncated(importer, session):
+    text = ("phone,message_type,occurred_at,source,disclosure,first_name\n"
+            f"+14155552671,marketing,2026-03-01T15:30:00Z,web_form,Checkout,{'A' * 101}\n"
+            "+12125550123,marketing,2026-03-01T15:30:00Z,web_form,Checkout,Ben\n")
+    report = run(importer, text)
+    assert report.imported == 1
+    assert report.errors == [(2, "first_name is longer than 100 characters")]

@@ -46,9 +46,13 @@ def instant(value: datetime | None) -> str | None:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if value else None
 
 
-def personal_digest(evidence: ConsentEvidence) -> str:
-    fields = {name: getattr(evidence, name) for name in PERSONAL_FIELDS}
+def digest(fields: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of ``fields``."""
     return hashlib.sha256(_CANONICAL.encode(fields).encode()).hexdigest()
+
+
+def personal_digest(evidence: ConsentEvidence) -> str:
+    return digest({name: getattr(evidence, name) for name in PERSONAL_FIELDS})
 
 
 def event_digest(event: ConsentEvent) -> str:
@@ -57,7 +61,35 @@ def event_digest(event: ConsentEvent) -> str:
         fields[name] = instant(fields[name])
     fields["personal_hash"] = event.personal_hash
     fields["prev_hash"] = event.prev_hash
-    return hashlib.sha256(_CANONICAL.encode(fields).encode()).hexdigest()
+    return digest(fields)
+
+
+# An event written in bulk is prepared (canonical JSON and all) away from the writer, before
+# its contact, place in the chain and predecessor are known; these three are filled in last.
+HOLES = ("contact_id", "prev_hash", "seq")  # in canonical (sorted) order
+
+
+def digest_template(fields: dict[str, Any]) -> str:
+    """The canonical JSON that :func:`event_digest` would hash, as a ``%`` format with a
+    hole for each of :data:`HOLES`; ``fields`` has every other field already in canonical
+    form (instants as :func:`instant` strings). Fill it with :func:`fill`.
+
+    A hole is found by its key: inside a JSON string every quote is escaped, so the text
+    ``"seq":"\u0000"`` can only be the key itself."""
+    text = _CANONICAL.encode({**fields, **_HOLES}).replace("%", "%%")
+    for marked, hole in _MARKED:
+        text = text.replace(marked, hole, 1)
+    return text
+
+
+_HOLES = dict.fromkeys(HOLES, "\x00")
+_MARKED = [(_CANONICAL.encode({name: "\x00"})[1:-1], f'"{name}":%s') for name in HOLES]
+
+
+def fill(template: str, contact_id: int, prev_hash: str, seq: int) -> str:
+    """The hash of an event prepared with :func:`digest_template`."""
+    return hashlib.sha256((template % (int(contact_id), f'"{prev_hash}"', int(seq))).encode()
+                          ).hexdigest()
 
 
 def new_nonce() -> str:

@@ -1,37 +1,66 @@
-"""Validate consent CSV rows: pure functions of the row and a few lookup tables, so they can
-run in other processes while the importer writes."""
+"""Validate consent CSV rows and prepare everything about them that the database does not
+decide: E.164, time zone, suppression HMAC, stored timestamps, the evidence digest and the
+event's canonical JSON. Pure functions of the row and a few lookup tables, so they run in
+other processes while the importer writes; results are plain tuples (cheap to send back)."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import multiprocessing
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
-import phonenumbers
-from phonenumbers import timezone as number_timezones
+from core.consent import chain
+from core.consent.suppression import phone_hmac
+from core.db import stored_instant
+from core.models import ConsentEvent, ConsentEvidence
+from core.phone import InvalidPhone, timezone_for, to_e164
 
 ACTIONS = ("opt_in", "opt_out")
 ALL_TYPES = "all"
 IN_FLIGHT = 3  # chunks parsed ahead of the writer
+COLUMNS = ("phone", "message_type", "action", "occurred_at", "source", "source_detail",
+           "disclosure", "disclosure_version", "page_url", "document_url", "ip", "user_agent",
+           "first_name", "last_name", "email")
+REQUIRED = ("phone", "message_type", "occurred_at")
+# The longest value each free-text column may hold (the database's own limits).
+LIMITS = {name: column.type.length for table in (ConsentEvent.__table__,
+                                                 ConsentEvidence.__table__)
+          for name, column in table.columns.items()
+          if name in COLUMNS and name != "phone" and getattr(column.type, "length", None)}
 
 
-@dataclass
-class Row:
+class Row(NamedTuple):
+    """One valid CSV row, ready for the writer."""
+
     line: int
+    key: str  # external_id: a digest of the row's content, so a re-run adds nothing
     phone: str
+    phone_hmac: str
     timezone: str | None
-    type_id: int | None
+    type_id: int | None  # None: an opt-out of every message type
     action: str
-    occurred_at: datetime
+    occurred: str  # the instant in canonical form (sorts like the instant)
+    occurred_stored: Any  # the instant as the database stores it
     source: str
     source_detail: str | None
     disclosure_id: int | None
     disclosure_hash: str | None
-    values: dict[str, str | None]
-    key: str
+    page_url: str | None
+    document_url: str | None
+    nonce: str
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    ip: str | None
+    user_agent: str | None
+    personal_hash: str
+    template: str  # the event's canonical JSON (see chain.digest_template)
 
 
 class RowError(ValueError):
@@ -40,26 +69,53 @@ class RowError(ValueError):
 
 @dataclass
 class RowParser:
-    """Turns a CSV row into a :class:`Row` or a ``(line, reason)`` error."""
+    """Turns a CSV record into a :class:`Row` or a ``(line, reason)`` error."""
 
+    header: list[str]
     types: dict[str, int]
     disclosures: dict[str, list[tuple[int, int, str]]]  # name -> [(version, id, sha256)]
     provable: dict[str, bool]
+    suppression_key: str
+    actor: str
+    recorded_at: datetime
+    sqlite: bool
     region: str = "US"
-    zones: dict[str, str | None] = field(default_factory=dict)
 
-    def parse_chunk(self, chunk: list[tuple[int, dict[str, str]]]) -> list[Row | tuple[int, str]]:
+    def __post_init__(self) -> None:
+        names = [name.strip().lower() for name in self.header]
+        self._where = [(name, names.index(name)) for name in COLUMNS if name in names]
+        self._recorded = chain.instant(self.recorded_at)
+
+    def missing(self) -> list[str]:
+        present = {name for name, _ in self._where}
+        return [name for name in REQUIRED if name not in present]
+
+    def parse_chunk(self, chunk: Chunk) -> list[Row | tuple[int, str]]:
+        """Every record of a chunk of CSV text, parsed or refused with its line number."""
+        first, text = chunk
         out: list[Row | tuple[int, str]] = []
-        for line, raw in chunk:
-            try:
-                out.append(self.parse(line, raw))
-            except RowError as error:
-                out.append((line, str(error)))
+        reader = csv.reader(io.StringIO(text))
+        line = first
+        for fields in reader:
+            if fields:  # blank lines are skipped, as csv.DictReader does
+                try:
+                    out.append(self.parse(line, fields))
+                except RowError as error:
+                    out.append((line, str(error)))
+            line = first + reader.line_num
         return out
 
-    def parse(self, line: int, raw: dict[str, str]) -> Row:
-        value = {k: (v or "").strip() or None for k, v in raw.items() if k}
-        phone, timezone = self._phone(value.get("phone"))
+    def parse(self, line: int, fields: list[str]) -> Row:
+        width = len(fields)
+        value = {name: (fields[at].strip() or None) if at < width else None
+                 for name, at in self._where}
+        for name, limit in LIMITS.items():
+            if value.get(name) and len(value[name]) > limit:
+                raise RowError(f"{name} is longer than {limit} characters")
+        try:
+            phone = to_e164(value.get("phone") or "", self.region)
+        except InvalidPhone as error:
+            raise RowError(str(error)) from None
         slug = (value.get("message_type") or "").lower()
         action = (value.get("action") or "opt_in").lower()
         if action not in ACTIONS:
@@ -80,30 +136,29 @@ class RowParser:
         if action == "opt_in" and disclosure is None:
             raise RowError("an opt-in needs the disclosure the person saw (disclosure column)")
         disclosure_id, disclosure_hash = disclosure if disclosure else (None, None)
+        occurred = chain.instant(occurred_at)
+        detail = value.get("source_detail")
         fingerprint = "|".join(str(x) for x in (
-            phone, slug, action, occurred_at.isoformat(), source, value.get("source_detail"),
-            disclosure_id))
-        return Row(line, phone, timezone, type_id, action, occurred_at, source,
-                   value.get("source_detail"), disclosure_id, disclosure_hash, value,
-                   "import:" + hashlib.sha256(fingerprint.encode()).hexdigest()[:40])
-
-    def _phone(self, raw: str | None) -> tuple[str, str | None]:
-        if not raw:
-            raise RowError("phone is empty")
-        try:
-            number = phonenumbers.parse(raw, self.region)
-        except phonenumbers.NumberParseException:
-            raise RowError(f"{raw!r} is not a phone number") from None
-        if not phonenumbers.is_valid_number(number):
-            raise RowError(f"{raw!r} is not a valid phone number")
-        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        # Time zones are remembered per +CC/area code/exchange prefix (the finest prefix the
-        # time-zone data uses for North America): a million numbers, a few thousand look-ups.
-        prefix = e164[:8]
-        if prefix not in self.zones:
-            zones = number_timezones.time_zones_for_number(number)
-            self.zones[prefix] = zones[0] if len(zones) == 1 and zones[0] != "Etc/Unknown" else None
-        return e164, self.zones[prefix]
+            phone, slug, action, occurred_at.isoformat(), source, detail, disclosure_id))
+        key = "import:" + hashlib.sha256(fingerprint.encode()).hexdigest()[:40]
+        personal = {"nonce": chain.new_nonce(), "phone": phone, "keyword_text": None,
+                    **{name: value.get(name) for name in
+                       ("first_name", "last_name", "email", "ip", "user_agent")}}
+        personal_hash = chain.digest(personal)
+        template = chain.digest_template({
+            "message_type_id": type_id, "action": action, "source": source,
+            "source_detail": detail, "disclosure_id": disclosure_id,
+            "disclosure_hash": disclosure_hash, "page_url": value.get("page_url"),
+            "document_url": value.get("document_url"), "occurred_at": occurred,
+            "recorded_at": self._recorded, "actor": self.actor, "campaign_id": None,
+            "flow_id": None, "provider_message_id": None, "external_id": key,
+            "personal_hash": personal_hash})
+        return Row(line, key, phone, phone_hmac(self.suppression_key, phone), timezone_for(phone),
+                   type_id, action, occurred, stored_instant(occurred_at, self.sqlite),
+                   source, detail, disclosure_id, disclosure_hash, value.get("page_url"),
+                   value.get("document_url"), personal["nonce"], personal["first_name"],
+                   personal["last_name"], personal["email"], personal["ip"],
+                   personal["user_agent"], personal_hash, template)
 
     def _disclosure(self, value: dict[str, str | None]) -> tuple[int, str] | None:
         name = value.get("disclosure")
@@ -121,7 +176,36 @@ class RowParser:
         return match[1:]
 
 
-def parse_chunks(parser: RowParser, chunks: Iterable[list[tuple[int, dict[str, str]]]],
+Chunk = tuple[int, str]  # (line number of its first record, CSV text of whole records)
+
+
+def record_chunks(lines: Iterable[str], first_line: int, size: int,
+                  unclosed: list[int]) -> Iterator[Chunk]:
+    """Cut CSV text into chunks of ``size`` records without parsing it: a record ends at a
+    line end outside quotes, and in CSV an even number of quote characters (``""`` is an
+    escaped quote) always brings the reader back outside. This keeps the CSV parsing in
+    the workers. A quote still open at the end of the file is reported in ``unclosed``."""
+    buffer: list[str] = []
+    records, start, number, inside = 0, first_line, first_line - 1, False
+    for text in lines:
+        number += 1
+        if not inside:
+            opened_at = number
+        buffer.append(text)
+        if text.count('"') % 2:
+            inside = not inside
+        if not inside:
+            records += 1
+            if records >= size:
+                yield start, "".join(buffer)
+                buffer, records, start = [], 0, number + 1
+    if inside:
+        unclosed.append(opened_at)
+    if buffer:
+        yield start, "".join(buffer)
+
+
+def parse_chunks(parser: RowParser, chunks: Iterable[Chunk],
                  workers: int) -> Iterator[list[Row | tuple[int, str]]]:
     """Parsed chunks, in order: here, or in ``workers`` processes a few chunks ahead."""
     if workers <= 0:
@@ -135,22 +219,35 @@ def parse_chunks(parser: RowParser, chunks: Iterable[list[tuple[int, dict[str, s
         for chunk in chunks:
             pending.append(pool.submit(_parse_in_worker, chunk))
             if len(pending) >= IN_FLIGHT + workers:
-                yield pending.pop(0).result()
+                yield _from_worker(pending.pop(0).result())
         for future in pending:
-            yield future.result()
+            yield _from_worker(future.result())
 
 
 _worker_parser: RowParser | None = None
 
 
 def _start_worker(parser: RowParser) -> None:
-    """Each worker keeps one parser, so its time-zone memo lasts the whole import."""
+    """Each worker keeps one parser (and its process's time-zone memo) for the whole import."""
     global _worker_parser
     _worker_parser = parser
 
 
-def _parse_in_worker(chunk: list[tuple[int, dict[str, str]]]) -> list[Row | tuple[int, str]]:
-    return _worker_parser.parse_chunk(chunk)
+def _parse_in_worker(chunk: Chunk) -> list[tuple]:
+    # Plain tuples: a named tuple costs five times more to unpickle, in the writer's process.
+    return [tuple(item) for item in _worker_parser.parse_chunk(chunk)]
+
+
+def _from_worker(items: list[tuple]) -> list[Row | tuple[int, str]]:
+    return [Row._make(item) if len(item) == ROW_WIDTH else item for item in items]
+
+
+ROW_WIDTH = len(Row._fields)
+
+
+def instant_of(row: Row) -> datetime:
+    """A row's ``occurred_at`` as a datetime again (the writer needs it only now and then)."""
+    return datetime.strptime(row.occurred, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 def _timestamp(text: str | None) -> datetime:

@@ -17,20 +17,29 @@ saves round trips.
 from __future__ import annotations
 
 import csv
+import io
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import SimpleNamespace
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from core.consent import chain, suppression
-from core.consent.import_rows import Row, RowParser, parse_chunks
-from core.consent.ledger import OPT_OUT_REASON, state_rows
-from core.db import fast_insert, utcnow
+from core.consent import chain
+from core.consent.import_rows import Row, RowParser, instant_of, parse_chunks, record_chunks
+from core.consent.ledger import OPT_OUT_REASON, fold, state_after, state_rows
+from core.db import (
+    fast_insert,
+    insert_rows,
+    one_of,
+    reserve_ids,
+    sqlite_cache,
+    stored,
+    utcnow,
+)
 from core.models import (
     Consent,
     ConsentEvent,
@@ -41,6 +50,19 @@ from core.models import (
     Suppression,
 )
 from hooks.types import ConsentSource
+
+EVENT_KEYS = ["id", "seq", "contact_id", "message_type_id", "action", "source", "source_detail",
+              "disclosure_id", "disclosure_hash", "page_url", "document_url", "occurred_at",
+              "recorded_at", "actor", "external_id", "personal_hash", "prev_hash", "hash"]
+EVIDENCE_KEYS = ["event_id", "nonce", "phone", "first_name", "last_name", "email", "ip",
+                 "user_agent"]
+CONTACT_KEYS = ["id", "phone", "phone_hmac", "timezone", "first_name", "last_name", "email",
+                "tags", "attributes", "created_at"]
+COMMIT_EVERY = 2.0  # seconds: commits cost (each writes every page the batch touched)
+# A million-row import's indexes outgrow the default 64 MiB page cache; past that, every
+# random-key insert (hashes, HMACs) reads a page back from disk.
+CACHE_MIB = 512
+CONSENT_KEYS = ["contact_id", "message_type_id", "state", "since", "last_event_id"]
 
 
 @dataclass
@@ -54,39 +76,72 @@ class ImportReport:
                 "errors": [{"line": line, "reason": reason} for line, reason in self.errors]}
 
 
+class _Written(NamedTuple):
+    """What :func:`core.consent.ledger.fold` needs of an event written in this batch."""
+
+    id: int
+    seq: int
+    message_type_id: int | None
+    action: str
+    occurred_at: Any  # stored form: sorts like the instant
+
+
 class Importer:
     def __init__(self, session: Session, sources: dict[str, ConsentSource],
                  suppression_key: str, actor: str, region: str = "US") -> None:
         self.session = session
         self.key = suppression_key
         self.actor = actor
+        self.region = region
+        self.sources = sources
         self.types = {t.slug: t.id for t in session.scalars(sa.select(MessageType))}
-        disclosures: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+        self.disclosures: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
         for d in session.scalars(sa.select(Disclosure).order_by(Disclosure.version)):
-            disclosures[d.name].append((d.version, d.id, d.content_hash))
-        self.parser = RowParser(types=self.types, disclosures=dict(disclosures),
-                                provable={name: s.provable for name, s in sources.items()},
-                                region=region)
+            self.disclosures[d.name].append((d.version, d.id, d.content_hash))
+        self.sqlite = session.get_bind().dialect.name == "sqlite"
 
-    def run(self, stream: IO[str], batch_size: int = 5000, workers: int = 0) -> ImportReport:
+    def run(self, stream: IO[str], batch_size: int = 20000, workers: int = 0,
+            commit: bool = True) -> ImportReport:
         """Import ``stream``; ``workers`` > 0 validates rows in that many other processes
-        while this one writes (the writer is sequential: the chain is one line)."""
+        while this one writes (the writer is sequential: the chain is one line).
+
+        With ``commit`` whole batches are committed every ``COMMIT_EVERY`` seconds: other
+        writers (an inbound STOP) never wait longer for the database, and a run cut short
+        is finished by running it again."""
         report = ImportReport()
-        reader = csv.DictReader(stream)
-        missing = {"phone", "message_type", "occurred_at"} - set(reader.fieldnames or ())
-        if missing:
-            report.errors.append((1, f"missing column(s): {', '.join(sorted(missing))}"))
+        lines = iter(stream)
+        header, lines_read = _header(lines)
+        self.recorded_at = utcnow()
+        parser = RowParser(
+            header=header, types=self.types, disclosures=dict(self.disclosures),
+            provable={name: s.provable for name, s in self.sources.items()},
+            suppression_key=self.key, actor=self.actor, recorded_at=self.recorded_at,
+            sqlite=self.sqlite, region=self.region)
+        if parser.missing():
+            report.errors.append((1, f"missing column(s): {', '.join(parser.missing())}"))
             return report
-        chunks = _batches(enumerate(reader, start=2), batch_size)
-        for parsed in parse_chunks(self.parser, chunks, workers):
-            rows = []
-            for item in parsed:
-                if isinstance(item, Row):
-                    rows.append(item)
-                else:
-                    report.errors.append(item)
-            if rows:
-                self._write(rows, report)
+        unclosed: list[int] = []
+        chunks = record_chunks(lines, lines_read + 1, batch_size, unclosed)
+        committed = time.monotonic()
+        with sqlite_cache(self.session, CACHE_MIB) as tune:
+            for parsed in parse_chunks(parser, chunks, workers):
+                rows = []
+                for item in parsed:
+                    if isinstance(item, Row):
+                        rows.append(item)
+                    else:
+                        report.errors.append(item)
+                if rows:
+                    tune()
+                    self._write(rows, report)
+                if commit and time.monotonic() - committed >= COMMIT_EVERY:
+                    self.session.commit()
+                    committed = time.monotonic()
+            if commit:
+                self.session.commit()
+        report.errors.extend((line, "a quoted value opened on this line is never closed: the "
+                                    "rest of the file was read as part of it") for line in unclosed)
+        report.errors.sort()
         return report
 
     # Writing, one batch at a time.
@@ -96,104 +151,110 @@ class Importer:
         unique = {row.key: row for row in rows}
         report.duplicates += len(rows) - len(unique)
         seen = set(session.scalars(sa.select(ConsentEvent.external_id)
-                                   .where(ConsentEvent.external_id.in_(list(unique)))))
+                                   .where(one_of(session, ConsentEvent.external_id, unique))))
         fresh = [row for key, row in unique.items() if key not in seen]
         report.duplicates += len(unique) - len(fresh)
         if not fresh:
             return
-        contacts, new_contacts = self._contacts(fresh)
+        contacts, new_phones = self._contacts(fresh)
         head = chain.lock_head(session)
-        now = utcnow()
-        events, evidence = [], []
-        for row in sorted(fresh, key=lambda r: r.line):
-            event = SimpleNamespace(
-                contact_id=contacts[row.phone], message_type_id=row.type_id, action=row.action,
-                source=row.source, source_detail=row.source_detail,
-                disclosure_id=row.disclosure_id,
-                disclosure_hash=row.disclosure_hash,
-                page_url=row.values.get("page_url"), document_url=row.values.get("document_url"),
-                occurred_at=row.occurred_at, recorded_at=now, actor=self.actor,
-                campaign_id=None, flow_id=None, provider_message_id=None, external_id=row.key)
-            personal = SimpleNamespace(
-                nonce=chain.new_nonce(), phone=row.phone, first_name=row.values.get("first_name"),
-                last_name=row.values.get("last_name"), email=row.values.get("email"),
-                ip=row.values.get("ip"), user_agent=row.values.get("user_agent"),
-                keyword_text=None)
-            chain.link(head, event, personal)
-            events.append(event)
-            evidence.append(personal)
+        recorded = stored(ConsentEvent.recorded_at, self.recorded_at, self.sqlite)
+        seq, prev = head.seq, head.hash
+        events, evidence, written = [], [], []
+        for row, event_id in zip(fresh, reserve_ids(session, ConsentEvent.__table__,
+                                                    len(fresh)), strict=True):
+            seq += 1
+            contact_id = contacts[row.phone]
+            digest = chain.fill(row.template, contact_id, prev, seq)
+            events.append((event_id, seq, contact_id, row.type_id, row.action, row.source,
+                           row.source_detail, row.disclosure_id, row.disclosure_hash,
+                           row.page_url, row.document_url, row.occurred_stored, recorded,
+                           self.actor, row.key, row.personal_hash, prev, digest))
+            evidence.append((event_id, row.nonce, row.phone, row.first_name, row.last_name,
+                             row.email, row.ip, row.user_agent))
+            written.append(_Written(event_id, seq, row.type_id, row.action, row.occurred_stored))
+            prev = digest
+        head.seq, head.hash = seq, prev
         session.flush()  # the head
-        fast_insert(session, ConsentEvent.__table__, [vars(e) for e in events])
-        ids = dict(session.execute(sa.select(ConsentEvent.seq, ConsentEvent.id).where(
-            ConsentEvent.seq.between(events[0].seq, events[-1].seq))).all())
-        for event, personal in zip(events, evidence, strict=True):
-            event.id = personal.event_id = ids[event.seq]
-        fast_insert(session, ConsentEvidence.__table__, [vars(p) for p in evidence])
-        self._suppressions(fresh, set(new_contacts))
-        fresh_ids = {contacts[p] for p in new_contacts}
-        self._derive_new(fresh_ids, events)
-        derive_states(session, {contacts[row.phone] for row in fresh} - fresh_ids,
-                      list(self.types.values()))
+        insert_rows(session, ConsentEvent.__table__, EVENT_KEYS, events)
+        insert_rows(session, ConsentEvidence.__table__, EVIDENCE_KEYS, evidence)
+        self._suppressions(fresh, new_phones)
+        self._derive_new(fresh, written, contacts, new_phones)
+        derive_states(session, {contacts[row.phone] for row in fresh
+                                if row.phone not in new_phones}, list(self.types.values()))
         report.imported += len(fresh)
 
-    def _derive_new(self, contact_ids: set[int], events: list[SimpleNamespace]) -> None:
+    def _derive_new(self, rows: list[Row], written: list[_Written], contacts: dict[str, int],
+                    new_phones: set[str]) -> None:
         """Contacts created by this batch have no other events: fold them in memory."""
-        by_contact: dict[int, list[SimpleNamespace]] = defaultdict(list)
-        for event in events:
-            if event.contact_id in contact_ids:
-                by_contact[event.contact_id].append(event)
-        rows = state_rows(by_contact, self.types.values())
-        if rows:
-            fast_insert(self.session, Consent.__table__, rows)
+        by_contact: dict[int, list[_Written]] = defaultdict(list)
+        for row, event in zip(rows, written, strict=True):
+            if row.phone in new_phones:
+                by_contact[contacts[row.phone]].append(event)
+        type_ids = list(self.types.values())
+        insert_rows(self.session, Consent.__table__, CONSENT_KEYS, [
+            (contact_id, type_id, state_after(event), event.occurred_at, event.id)
+            for contact_id, events in by_contact.items()
+            for type_id, event in fold(events, type_ids).items()])
 
-    def _contacts(self, rows: list[Row]) -> tuple[dict[str, int], list[str]]:
-        phones = {row.phone: row for row in rows}
+    def _contacts(self, rows: list[Row]) -> tuple[dict[str, int], set[str]]:
+        """Every row's contact id by phone, creating the contacts not seen before."""
+        first = {}
+        for row in rows:
+            first.setdefault(row.phone, row)
         found = dict(self.session.execute(
-            sa.select(Contact.phone, Contact.id).where(Contact.phone.in_(list(phones)))).all())
-        new = [p for p in phones if p not in found]
-        if new:
-            now = utcnow()
-            self.session.execute(sa.insert(Contact.__table__), [
-                {"phone": p, "phone_hmac": suppression.phone_hmac(self.key, p),
-                 "timezone": phones[p].timezone, "tags": [], "attributes": {},
-                 "first_name": phones[p].values.get("first_name"),
-                 "last_name": phones[p].values.get("last_name"),
-                 "email": phones[p].values.get("email"), "created_at": now} for p in new])
-            found.update(self.session.execute(
-                sa.select(Contact.phone, Contact.id).where(Contact.phone.in_(new))).all())
-        return found, new
+            sa.select(Contact.phone, Contact.id).where(
+                one_of(self.session, Contact.phone, first))).all())
+        new = [phone for phone in first if phone not in found]
+        ids = reserve_ids(self.session, Contact.__table__, len(new))
+        columns = Contact.__table__.c
+        empty_tags, empty_attributes, now = (stored(columns.tags, [], self.sqlite),
+                                             stored(columns.attributes, {}, self.sqlite),
+                                             stored(columns.created_at, utcnow(), self.sqlite))
+        insert_rows(self.session, Contact.__table__, CONTACT_KEYS, [
+            (contact_id, row.phone, row.phone_hmac, row.timezone, row.first_name,
+             row.last_name, row.email, empty_tags, empty_attributes, now)
+            for contact_id, row in zip(ids, (first[phone] for phone in new), strict=True)])
+        found.update(zip(new, ids, strict=True))
+        return found, set(new)
 
     def _suppressions(self, rows: list[Row], new_phones: set[str]) -> None:
         """The same rule as the ledger: an opt-out of everything suppresses unless a later
         opt-in exists; an opt-in lifts only an older suppression."""
+        table = Suppression.__table__
+        before = {row.phone_hmac: row for row in self.session.execute(
+            sa.select(table.c.id, table.c.phone_hmac, table.c.reason, table.c.since)
+            .where(one_of(self.session, table.c.phone_hmac, {row.phone_hmac for row in rows})))}
         by_phone: dict[str, list[Row]] = defaultdict(list)
         for row in rows:
-            by_phone[row.phone].append(row)
-        hmacs = {phone: suppression.phone_hmac(self.key, phone) for phone in by_phone}
-        current = {s.phone_hmac: s for s in self.session.scalars(
-            sa.select(Suppression).where(Suppression.phone_hmac.in_(list(hmacs.values()))))}
+            if row.phone_hmac in before or (row.action == "opt_out" and row.type_id is None):
+                by_phone[row.phone].append(row)
+        current: dict[str, dict[str, Any]] = {h: dict(s._mapping) for h, s in before.items()}
         for phone, phone_rows in by_phone.items():
-            row_hmac = hmacs[phone]
-            for row in sorted(phone_rows, key=lambda r: r.occurred_at):
-                existing = current.get(row_hmac)
+            for row in sorted(phone_rows, key=lambda r: r.occurred):
+                existing, moment = current.get(row.phone_hmac), instant_of(row)
                 if row.action == "opt_out" and row.type_id is None:
-                    later = any(r.action == "opt_in" and r.occurred_at > row.occurred_at
+                    later = any(r.action == "opt_in" and r.occurred > row.occurred
                                 for r in phone_rows)
-                    if not later and (phone in new_phones
-                                      or not self._opted_in_after(phone, row.occurred_at)):
-                        if existing is None:
-                            current[row_hmac] = Suppression(phone_hmac=row_hmac,
-                                                            reason=OPT_OUT_REASON,
-                                                            source=row.source,
-                                                            since=row.occurred_at)
-                            self.session.add(current[row_hmac])
-                        elif existing.since < row.occurred_at:
-                            existing.since = row.occurred_at
+                    if later or (phone not in new_phones and self._opted_in_after(phone, moment)):
+                        continue
+                    if existing is None:
+                        current[row.phone_hmac] = {
+                            "id": None, "phone_hmac": row.phone_hmac, "reason": OPT_OUT_REASON,
+                            "source": row.source, "since": moment, "created_at": utcnow()}
+                    elif existing["since"] < moment:
+                        existing["since"] = moment
                 elif (row.action == "opt_in" and existing is not None
-                      and existing.reason == OPT_OUT_REASON and existing.since < row.occurred_at):
-                    self.session.delete(existing)
-                    del current[row_hmac]
-        self.session.flush()
+                      and existing["reason"] == OPT_OUT_REASON and existing["since"] < moment):
+                    del current[row.phone_hmac]
+        fast_insert(self.session, table, [{k: v for k, v in s.items() if k != "id"}
+                                          for s in current.values() if s["id"] is None])
+        for phone_hmac, old in before.items():
+            if phone_hmac not in current:
+                self.session.execute(sa.delete(table).where(table.c.id == old.id))
+            elif current[phone_hmac]["since"] != old.since:
+                self.session.execute(sa.update(table).where(table.c.id == old.id)
+                                     .values(since=current[phone_hmac]["since"]))
 
     def _opted_in_after(self, phone: str, moment: datetime) -> bool:
         query = (sa.select(ConsentEvent.id).join(Contact, Contact.id == ConsentEvent.contact_id)
@@ -218,14 +279,8 @@ def derive_states(session: Session, contact_ids: set[int], type_ids: list[int]) 
     session.expire_all()
 
 
-
-
-def _batches(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _header(lines: Iterator[str]) -> tuple[list[str], int]:
+    """The header record (which may span lines) and how many lines it took."""
+    for _line, text in record_chunks(lines, 1, 1, []):
+        return next(csv.reader(io.StringIO(text)), []), text.count("\n") or 1
+    return [], 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from datetime import datetime
 
@@ -13,7 +12,7 @@ from core.models import Suppression
 
 
 def phone_hmac(key: str, e164: str) -> str:
-    return hmac.new(key.encode(), e164.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key.encode(), e164.encode(), "sha256").hex()
 
 
 def find(session: Session, key: str, e164: str) -> Suppression | None:

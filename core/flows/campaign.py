@@ -20,7 +20,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from core import segments as sms_segments
-from core.db import fast_insert
+from core.db import fast_insert, reserve_ids
 from core.flows import audiences, links, templates
 from core.gate import rules
 from core.gate.check import FALLBACK_ZONE
@@ -85,7 +85,7 @@ def send_now(session: Session, app: Flask, flow: Flow, send_key: str, at: dateti
         report.audience += len(rows)
         fresh = [row for row in rows if f"{prefix}{row.id}" not in done]
         report.already_sent += len(rows) - len(fresh)
-        ids = iter(_reserve_ids(session, len(fresh)))
+        ids = iter(reserve_ids(session, MESSAGE, len(fresh)))
         messages, made = [], []
         for row in fresh:
             code = links.new_code() if wants_link else None
@@ -119,20 +119,6 @@ def _existing_keys(session: Session, prefix: str) -> set[str]:
     """The keys this send already wrote (a repeated send adds nothing); a key range scan."""
     return set(session.scalars(sa.select(Message.idempotency_key).where(
         Message.idempotency_key >= prefix, Message.idempotency_key < prefix + "\x7f")))
-
-
-def _reserve_ids(session: Session, count: int) -> list[int]:
-    """Message ids for ``count`` new rows, so links can name their message without a
-    round trip per row. SQLite: this transaction holds the write lock, so the ids after
-    the largest are ours; PostgreSQL: taken from the table's own sequence."""
-    if count == 0:
-        return []
-    if session.get_bind().dialect.name == "postgresql":
-        return list(session.scalars(sa.text(
-            "SELECT nextval(pg_get_serial_sequence('message', 'id')) "
-            "FROM generate_series(1, :n)"), {"n": count}))
-    start = (session.scalar(sa.select(sa.func.max(Message.id))) or 0) + 1
-    return list(range(start, start + count))
 
 
 class _Windows:
