@@ -196,8 +196,7 @@ def _converter(column_type: Any, sqlite: bool) -> Any:
 
         def timestamp(value: datetime) -> Any:
             if value not in seen:
-                utc = value.astimezone(UTC)
-                seen[value] = utc.strftime(SQLITE_INSTANT) if sqlite else utc
+                seen[value] = stored_instant(value, sqlite)
             return seen[value]
 
         return timestamp

@@ -58,11 +58,11 @@ EVIDENCE_KEYS = ["event_id", "nonce", "phone", "first_name", "last_name", "email
                  "user_agent"]
 CONTACT_KEYS = ["id", "phone", "phone_hmac", "timezone", "first_name", "last_name", "email",
                 "tags", "attributes", "created_at"]
+CONSENT_KEYS = ["contact_id", "message_type_id", "state", "since", "last_event_id"]
 COMMIT_EVERY = 2.0  # seconds: commits cost (each writes every page the batch touched)
 # A million-row import's indexes outgrow the default 64 MiB page cache; past that, every
 # random-key insert (hashes, HMACs) reads a page back from disk.
 CACHE_MIB = 512
-CONSENT_KEYS = ["contact_id", "message_type_id", "state", "since", "last_event_id"]
 
 
 @dataclass
