@@ -6,6 +6,7 @@ from typing import Any
 
 from wtforms.validators import ValidationError
 
+from core.location import LocationError, state_code, zip_place
 from core.phone import InvalidPhone, to_e164
 
 
@@ -17,6 +18,23 @@ def e164_phone(_form: Any, field: Any) -> None:
         field.data = to_e164(field.data)
     except InvalidPhone as error:
         raise ValidationError(str(error)) from None
+
+
+def us_zip(_form: Any, field: Any) -> None:
+    if field.data and field.data.strip():
+        try:
+            zip_place(field.data)
+        except LocationError as error:
+            raise ValidationError(str(error)) from None
+
+
+def us_state(_form: Any, field: Any) -> None:
+    """Accept ``fl`` or ``Florida``; store ``FL``."""
+    if field.data and field.data.strip():
+        try:
+            field.data = state_code(field.data)
+        except LocationError as error:
+            raise ValidationError(str(error)) from None
 
 
 def http_url(_form: Any, field: Any) -> None:

@@ -162,6 +162,10 @@ def _brand_and_campaign(session) -> tuple[Brand, Campaign]:
     return brand, campaign
 
 
+# Some people moved since they got their numbers: their ZIP code, not the area code, decides.
+DEMO_ZIPS = ("10001", "33101", "60601", "78701", "94103", "32501", "79901")
+
+
 def _contacts(rng: random.Random, count: int):
     seen: set[str] = set()
     while len(seen) < count:
@@ -181,4 +185,5 @@ def _contacts(rng: random.Random, count: int):
             email=f"{first}.{last}{len(seen)}@example.com".lower(),
             tags=rng.sample(["vip", "wedding", "corporate", "newsletter"], k=rng.randint(0, 2)),
             attributes={"orders": rng.randint(0, 12)},
+            postal_code=rng.choice(DEMO_ZIPS) if rng.random() < 0.3 else None,
         )

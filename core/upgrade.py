@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 
-from core import migrate, plugins
+from core import location, migrate, plugins
 from core.consent import chain
 from core.db import db
-from core.models import ConsentChainHead, Keyword, MessageType
+from core.models import ConsentChainHead, Contact, Keyword, MessageType
 from core.security import sync_roles
 
 
@@ -18,6 +18,7 @@ def upgrade_and_sync(app: Flask) -> None:
     sync_message_types(app)
     sync_keywords(app)
     sync_roles(db.session)
+    locate_contacts()
     db.session.commit()
 
 
@@ -55,3 +56,22 @@ def sync_message_types(app: Flask) -> None:
                 )
             )
     db.session.flush()
+
+
+def locate_contacts(batch: int = 20_000) -> int:
+    """Give contacts saved before states were recorded the state of their number (ZIP codes
+    and typed states are set on save); returns how many were located."""
+    located, after = 0, 0
+    while True:
+        rows = db.session.execute(
+            sa.select(Contact.id, Contact.phone)
+            .where(Contact.state.is_(None), Contact.phone.is_not(None), Contact.id > after)
+            .order_by(Contact.id).limit(batch)).all()
+        if not rows:
+            return located
+        after = rows[-1].id
+        found = [{"id": row.id, "state": state} for row in rows
+                 if (state := location.state_of_number(row.phone))]
+        if found:
+            db.session.execute(sa.update(Contact), found)
+        located += len(found)

@@ -34,6 +34,18 @@ def test_national_format_is_stored_as_e164_with_timezone(client, login, session)
     )
 
 
+def test_a_zip_code_places_the_contact_and_a_bad_one_is_a_form_error(client, login, session):
+    login("support")
+    refused = client.post("/admin/contact/new/", data={
+        "phone": "305-555-0199", "postal_code": "1000", "tags": "[]", "attributes": "{}"})
+    assert "is not a US ZIP code" in refused.get_data(as_text=True)
+    client.post("/admin/contact/new/", data={"phone": "305-555-0199", "postal_code": "10001",
+                                             "state": "", "tags": "[]", "attributes": "{}"})
+    contact = session.scalars(sa.select(Contact)).one()
+    assert (contact.postal_code, contact.state, contact.timezone) == (
+        "10001", "NY", "America/New_York")
+
+
 def test_duplicate_phone_is_refused_without_touching_the_first(client, login, session):
     session.add(Contact(phone="+14155552671", first_name="Ana"))
     session.commit()

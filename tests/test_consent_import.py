@@ -194,3 +194,19 @@ def test_a_value_longer_than_its_column_is_refused_not_truncated(importer, sessi
     report = run(importer, text)
     assert report.imported == 1
     assert report.errors == [(2, "first_name is longer than 100 characters")]
+
+
+def test_a_zip_or_state_column_places_new_contacts_and_a_bad_one_is_refused(importer, session):
+    text = ("phone,message_type,occurred_at,source,disclosure,ZIP,state\n"
+            "+13055550199,marketing,2026-03-01T15:30:00Z,web_form,Checkout,10001,\n"
+            "+13055550100,marketing,2026-03-01T15:30:00Z,web_form,Checkout,,Texas\n"
+            "+13055550101,marketing,2026-03-01T15:30:00Z,web_form,Checkout,,\n"
+            "+13055550102,marketing,2026-03-01T15:30:00Z,web_form,Checkout,1000,\n")
+    report = run(importer, text)
+    assert report.imported == 3
+    assert report.errors == [(5, "'1000' is not a US ZIP code (five digits, or ZIP+4)")]
+    places = {row.phone: tuple(row)[1:] for row in session.execute(sa.select(
+        Contact.phone, Contact.postal_code, Contact.state, Contact.timezone))}
+    assert places["+13055550199"] == ("10001", "NY", "America/New_York")
+    assert places["+13055550100"] == (None, "TX", "America/Chicago")
+    assert places["+13055550101"] == (None, "FL", "America/New_York")

@@ -119,6 +119,15 @@ def test_florida_ends_at_eight_pm(session, world):
     assert "501.059" in decision.citation
 
 
+def test_quiet_hours_follow_the_zip_code_not_the_number(session, world):
+    """A Miami number kept after a move to Manhattan: New York's 21:00, not Florida's 20:00."""
+    late = datetime(2026, 11, 23, 20, 30, tzinfo=NY)
+    stayed = contact_with(session, world, MIAMI, "marketing")
+    moved = contact_with(session, world, "+13055550100", "marketing", postal_code="10001")
+    assert codes(decide(session, world, stayed, at=late)) == ["quiet_hours"]
+    assert decide(session, world, moved, at=late).allowed
+
+
 def test_texas_sunday_starts_at_noon(session, world):
     contact = contact_with(session, world, AUSTIN, "marketing")
     central = ZoneInfo("America/Chicago")

@@ -10,7 +10,7 @@ from flask_security import current_user
 
 from admin.base import ReadOnlyModelView, SecureModelView, permitted
 from admin.formatters import as_json, short_hash
-from admin.validators import e164_phone
+from admin.validators import e164_phone, us_state, us_zip
 from core.consent import app_ledger, proof
 from core.consent.maintenance import erase_contact
 from core.db import utcnow
@@ -21,13 +21,23 @@ class ContactView(SecureModelView):
     area = "contacts"
     action_permissions = {"record_opt_out": "consent:opt_out", "erase": "contacts:erase"}
 
-    column_list = ("phone", "first_name", "last_name", "email", "timezone", "tags", "created_at")
-    column_searchable_list = ("phone", "first_name", "last_name", "email")
-    column_filters = ("phone", "timezone", "created_at")
+    column_list = ("phone", "first_name", "last_name", "email", "state", "timezone", "tags",
+                   "created_at")
+    column_searchable_list = ("phone", "first_name", "last_name", "email", "postal_code")
+    column_filters = ("phone", "state", "timezone", "created_at")
     column_default_sort = ("created_at", True)
     column_formatters = {"tags": as_json, "attributes": as_json}
     form_excluded_columns = ("consents", "created_at")
-    form_args = {"phone": {"validators": [e164_phone], "description": "Any format; stored as E.164."}}
+    form_args = {
+        "phone": {"validators": [e164_phone], "description": "Any format; stored as E.164."},
+        "postal_code": {"label": "ZIP code", "validators": [us_zip],
+                        "description": "Sets the state and time zone quiet hours use."},
+        "state": {"validators": [us_state],
+                  "description": "Without a ZIP code: the state quiet hours use (else the "
+                                 "number's)."},
+        "timezone": {"description": "Leave empty to derive it from the ZIP code, state or "
+                                    "number."},
+    }
 
     column_extra_row_actions = [
         EndpointLinkRowAction("fa fa-certificate", ".proof", title="Proof of consent",

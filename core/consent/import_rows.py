@@ -18,15 +18,17 @@ from typing import Any, NamedTuple
 from core.consent import chain
 from core.consent.suppression import phone_hmac
 from core.db import stored_instant
+from core.location import LocationError, locate
 from core.models import ConsentEvent, ConsentEvidence
-from core.phone import InvalidPhone, timezone_for, to_e164
+from core.phone import InvalidPhone, to_e164
 
 ACTIONS = ("opt_in", "opt_out")
 ALL_TYPES = "all"
 IN_FLIGHT = 3  # chunks parsed ahead of the writer
 COLUMNS = ("phone", "message_type", "action", "occurred_at", "source", "source_detail",
            "disclosure", "disclosure_version", "page_url", "document_url", "ip", "user_agent",
-           "first_name", "last_name", "email")
+           "first_name", "last_name", "email", "postal_code", "state")
+ALIASES = {"zip": "postal_code", "zip_code": "postal_code", "zipcode": "postal_code"}
 REQUIRED = ("phone", "message_type", "occurred_at")
 # The longest value each free-text column may hold (the database's own limits).
 LIMITS = {name: column.type.length for table in (ConsentEvent.__table__,
@@ -42,6 +44,8 @@ class Row(NamedTuple):
     key: str  # external_id: a digest of the row's content, so a re-run adds nothing
     phone: str
     phone_hmac: str
+    postal_code: str | None
+    state: str | None
     timezone: str | None
     type_id: int | None  # None: an opt-out of every message type
     action: str
@@ -82,7 +86,8 @@ class RowParser:
     region: str = "US"
 
     def __post_init__(self) -> None:
-        names = [name.strip().lower() for name in self.header]
+        names = [ALIASES.get(name, name) for name in
+                 (name.strip().lower().replace(" ", "_") for name in self.header)]
         self._where = [(name, names.index(name)) for name in COLUMNS if name in names]
         self._recorded = chain.instant(self.recorded_at)
 
@@ -115,6 +120,10 @@ class RowParser:
         try:
             phone = to_e164(value.get("phone") or "", self.region)
         except InvalidPhone as error:
+            raise RowError(str(error)) from None
+        try:
+            place = locate(phone, value.get("postal_code"), value.get("state"))
+        except LocationError as error:
             raise RowError(str(error)) from None
         slug = (value.get("message_type") or "").lower()
         action = (value.get("action") or "opt_in").lower()
@@ -153,7 +162,8 @@ class RowParser:
             "recorded_at": self._recorded, "actor": self.actor, "campaign_id": None,
             "flow_id": None, "provider_message_id": None, "external_id": key,
             "personal_hash": personal_hash})
-        return Row(line, key, phone, phone_hmac(self.suppression_key, phone), timezone_for(phone),
+        return Row(line, key, phone, phone_hmac(self.suppression_key, phone),
+                   value.get("postal_code"), place.state, place.timezone,
                    type_id, action, occurred, stored_instant(occurred_at, self.sqlite),
                    source, detail, disclosure_id, disclosure_hash, value.get("page_url"),
                    value.get("document_url"), personal["nonce"], personal["first_name"],

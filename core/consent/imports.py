@@ -5,7 +5,10 @@ Columns (header names; only ``phone``, ``message_type`` and ``occurred_at`` are 
     phone, message_type, action (opt_in | opt_out, default opt_in), occurred_at (ISO-8601
     with offset), source (default csv_import), source_detail, disclosure (name),
     disclosure_version (default: the latest), page_url, document_url, ip, user_agent,
-    first_name, last_name, email
+    first_name, last_name, email, postal_code (or zip), state
+
+A new contact's state and time zone come from its ZIP code, else its state, else its number
+(``core.location``).
 
 A bad row is reported with its line number and reason and the others import. Each row
 gets an ``external_id`` derived from its content, so importing the same file twice adds
@@ -56,8 +59,8 @@ EVENT_KEYS = ["id", "seq", "contact_id", "message_type_id", "action", "source", 
               "recorded_at", "actor", "external_id", "personal_hash", "prev_hash", "hash"]
 EVIDENCE_KEYS = ["event_id", "nonce", "phone", "first_name", "last_name", "email", "ip",
                  "user_agent"]
-CONTACT_KEYS = ["id", "phone", "phone_hmac", "timezone", "first_name", "last_name", "email",
-                "tags", "attributes", "created_at"]
+CONTACT_KEYS = ["id", "phone", "phone_hmac", "postal_code", "state", "timezone", "first_name",
+                "last_name", "email", "tags", "attributes", "created_at"]
 CONSENT_KEYS = ["contact_id", "message_type_id", "state", "since", "last_event_id"]
 COMMIT_EVERY = 2.0  # seconds: commits cost (each writes every page the batch touched)
 # A million-row import's indexes outgrow the default 64 MiB page cache; past that, every
@@ -212,8 +215,8 @@ class Importer:
                                              stored(columns.attributes, {}, self.sqlite),
                                              stored(columns.created_at, utcnow(), self.sqlite))
         insert_rows(self.session, Contact.__table__, CONTACT_KEYS, [
-            (contact_id, row.phone, row.phone_hmac, row.timezone, row.first_name,
-             row.last_name, row.email, empty_tags, empty_attributes, now)
+            (contact_id, row.phone, row.phone_hmac, row.postal_code, row.state, row.timezone,
+             row.first_name, row.last_name, row.email, empty_tags, empty_attributes, now)
             for contact_id, row in zip(ids, (first[phone] for phone in new), strict=True)])
         found.update(zip(new, ids, strict=True))
         return found, set(new)

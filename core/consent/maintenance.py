@@ -85,7 +85,7 @@ def erase_contact(session: Session, contact: Contact, actor: str) -> None:
     session.execute(
         sa.update(Contact).where(Contact.id == contact.id).values(
             phone=None, phone_hmac=None, first_name=None, last_name=None, email=None, tags=[],
-            attributes={},
+            attributes={}, postal_code=None, state=None,
             erased_at=now,
         )
     )

@@ -69,7 +69,7 @@ def send_now(session: Session, app: Flask, flow: Flow, send_key: str, at: dateti
     definition = flow.segment.definition if flow.segment else None
     query = audiences.audience(session, flow.message_type_id, definition, at).with_only_columns(
         Contact.id, Contact.phone, Contact.timezone, Contact.first_name, Contact.last_name,
-        Contact.attributes["state"].as_string().label("state"))
+        Contact.state)
     report = SendReport()
     windows = _Windows(at, local_time, flow.message_type.quiet_hours_exempt)
     prefix = f"flow:{flow.id}:send:{send_key}:contact:"
@@ -128,8 +128,7 @@ class _Windows:
         self.at, self.local_time, self.exempt = at, local_time, exempt
         self._cache: dict[tuple[str, str | None], tuple[datetime | None, list[str]]] = {}
 
-    def for_contact(self, zone: str | None, phone: str, recorded_state: str | None):
-        state = rules.state_of(phone, {"state": recorded_state} if recorded_state else None)
+    def for_contact(self, zone: str | None, phone: str, state: str | None):
         key = (zone or FALLBACK_ZONE, state)
         if key not in self._cache:
             self._cache[key] = self._window(*key)

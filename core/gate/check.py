@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from core import phone, segments
+from core import location, phone, segments
 from core.gate import rules
 from core.gate.facts import BatchFacts, LiveFacts
 from core.models import Brand, Contact, MessageType, Sender
@@ -93,8 +93,9 @@ class Gate:
         if not outgoing.compliance_reply:
             blocks += self._consent(facts, outgoing)
             blocks += self._content(facts, outgoing)
-        state = rules.state_of(contact.phone, contact.attributes)
-        local = at.astimezone(ZoneInfo(contact.timezone or FALLBACK_ZONE))
+        place = location.place_of(contact)
+        state = place.state
+        local = at.astimezone(ZoneInfo(place.timezone or FALLBACK_ZONE))
         blocks += self._plugins(outgoing, state, local)
         if blocks:
             return Decision(BLOCK, tuple(blocks), local_time=local)

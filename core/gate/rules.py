@@ -8,23 +8,6 @@ from datetime import date, datetime, time, timedelta
 from functools import cache
 from importlib import resources
 
-from core import phone
-
-US_STATES = {
-    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
-    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "florida": "FL", "georgia": "GA",
-    "hawaii": "HI", "idaho": "ID", "illinois": "IL", "indiana": "IN", "iowa": "IA",
-    "kansas": "KS", "kentucky": "KY", "louisiana": "LA", "maine": "ME", "maryland": "MD",
-    "massachusetts": "MA", "michigan": "MI", "minnesota": "MN", "mississippi": "MS",
-    "missouri": "MO", "montana": "MT", "nebraska": "NE", "nevada": "NV",
-    "new hampshire": "NH", "new jersey": "NJ", "new mexico": "NM", "new york": "NY",
-    "north carolina": "NC", "north dakota": "ND", "ohio": "OH", "oklahoma": "OK",
-    "oregon": "OR", "pennsylvania": "PA", "rhode island": "RI", "south carolina": "SC",
-    "south dakota": "SD", "tennessee": "TN", "texas": "TX", "utah": "UT", "vermont": "VT",
-    "virginia": "VA", "washington": "WA", "west virginia": "WV", "wisconsin": "WI",
-    "wyoming": "WY", "district of columbia": "DC", "washington d.c.": "DC",
-}
-
 
 @cache
 def _load(name: str) -> dict:
@@ -76,17 +59,3 @@ def next_allowed(local: datetime, state: str | None) -> tuple[datetime, Window]:
     day = local.date() if local.time() < today.start else local.date() + timedelta(days=1)
     nxt = window(state, day)
     return datetime.combine(day, nxt.start, local.tzinfo), today
-
-
-def state_of(e164: str, attributes: dict | None = None) -> str | None:
-    """The US state: the contact's own record first, else where the number was issued."""
-    recorded = (attributes or {}).get("state")
-    if isinstance(recorded, str) and recorded.strip():
-        return recorded.strip().upper()[:2]
-    region, place = phone.area_of(e164)
-    if region != "US":
-        return None
-    tail = place.rsplit(",", 1)[-1].strip()
-    if len(tail) == 2 and tail.isupper():
-        return tail
-    return US_STATES.get(place.strip().lower())

@@ -8,8 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from core import location
 from core.db import Base, utcnow
-from core.phone import timezone_for, to_e164
+from core.phone import to_e164
 
 
 class MessageType(Base):
@@ -39,6 +40,10 @@ class Contact(Base):
     first_name: Mapped[str | None] = mapped_column(sa.String(100))
     last_name: Mapped[str | None] = mapped_column(sa.String(100))
     email: Mapped[str | None] = mapped_column(sa.String(200))
+    # Where the contact is, for quiet hours: derived on save from the ZIP code, else the state,
+    # else the number (see core.location); a time zone typed in wins.
+    postal_code: Mapped[str | None] = mapped_column(sa.String(10))
+    state: Mapped[str | None] = mapped_column(sa.String(2))
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
     tags: Mapped[list[str]] = mapped_column(default=list)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -51,23 +56,49 @@ class Contact(Base):
 
     @validates("phone")
     def _normalise_phone(self, _key: str, value: str) -> str:
-        e164 = to_e164(value)
-        if not self.timezone:
-            self.timezone = timezone_for(e164)
-        return e164
+        return to_e164(value)
+
+    @validates("postal_code")
+    def _check_postal_code(self, _key: str, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        location.zip_place(value)  # LocationError if it is not a ZIP code
+        return value.strip()
+
+    @validates("state")
+    def _normalise_state(self, _key: str, value: str | None) -> str | None:
+        return location.state_code(value) if value and value.strip() else None
 
     @validates("timezone")
-    def _default_timezone(self, _key: str, value: str | None) -> str | None:
-        """An empty time zone falls back to the one the number belongs to."""
-        if not value and self.phone:
-            return timezone_for(self.phone)
-        return value or None
+    def _empty_timezone(self, _key: str, value: str | None) -> str | None:
+        return value or None  # an emptied time zone is derived again on save
 
     def __str__(self) -> str:
         if self.erased_at:
             return f"(erased contact {self.id})"
         name = " ".join(p for p in (self.first_name, self.last_name) if p)
         return f"{name} {self.phone}" if name else str(self.phone)
+
+
+LOCATED_BY = ("phone", "postal_code", "state")
+
+
+@sa.event.listens_for(Contact, "before_insert")
+@sa.event.listens_for(Contact, "before_update")
+def _locate(_mapper: Any, _connection: Any, contact: Contact) -> None:
+    """Derive state and time zone when the number, ZIP code or state changes: the most
+    precise wins (ZIP, state, number); a state or time zone typed in this same edit is kept."""
+    if not contact.phone:
+        return  # erased
+    attrs = sa.inspect(contact).attrs
+    changed = {name for name in (*LOCATED_BY, "timezone") if attrs[name].history.has_changes()}
+    if not changed & set(LOCATED_BY) and contact.timezone is not None:
+        return
+    place = location.locate(contact.phone, contact.postal_code,
+                            contact.state if "state" in changed else None)
+    contact.state = place.state
+    if not ("timezone" in changed and contact.timezone):
+        contact.timezone = place.timezone
 
 
 class Preference(Base):

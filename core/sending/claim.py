@@ -153,8 +153,8 @@ def _contacts(connection: sa.Connection, ids: set[int]) -> dict[int, Any]:
     found, ordered = {}, sorted(ids)
     for start in range(0, len(ordered), CHUNK):
         for row in connection.execute(
-                sa.select(Contact.id, Contact.phone, Contact.phone_hmac, Contact.timezone,
-                          Contact.attributes, Contact.erased_at)
+                sa.select(Contact.id, Contact.phone, Contact.phone_hmac, Contact.state,
+                          Contact.timezone, Contact.attributes, Contact.erased_at)
                 .where(Contact.id.in_(ordered[start:start + CHUNK]))):
             found[row.id] = row
     return found
