@@ -6,7 +6,7 @@ from typing import Any
 
 from wtforms.validators import ValidationError
 
-from core.location import LocationError, state_code, zip_place
+from core.location import LocationError, state_code, zip_place, zone_name
 from core.phone import InvalidPhone, to_e164
 
 
@@ -33,6 +33,14 @@ def us_state(_form: Any, field: Any) -> None:
     if field.data and field.data.strip():
         try:
             field.data = state_code(field.data)
+        except LocationError as error:
+            raise ValidationError(str(error)) from None
+
+
+def iana_zone(_form: Any, field: Any) -> None:
+    if field.data and field.data.strip():
+        try:
+            field.data = zone_name(field.data)
         except LocationError as error:
             raise ValidationError(str(error)) from None
 

@@ -5,10 +5,11 @@
 Per database: N contacts (70% opted in to marketing, 5% of numbers suppressed), the
 ready-made "Promotional campaign" flow with a ``[branded link]``, then
 
-- floor: INSERT of one message row per eligible contact with ``executemany`` (the same
-  columns the send writes, constant text), the least any send must write;
+- floor: INSERT of one message row per eligible contact with the driver's ``executemany``
+  (the same columns the send writes, constant text), the least any send must write;
 - send: ``campaign.send_now``: the audience query (consent, suppression), quiet hours per
-  time zone and state, rendering with a unique link each, message and link rows inserted.
+  time zone and state, rendering with a unique link each, segment counts, the rows written
+  (one ``INSERT ... SELECT``), the ids handed to the queue.
 
 Targets: the send within 10 s on SQLite and within 3x the floor.
 """
@@ -30,30 +31,50 @@ sys.path.insert(0, str(ROOT))
 from _db import app_for, database  # noqa: E402
 from gate_audience import KEY, populate  # noqa: E402
 
-from core.db import db  # noqa: E402
+from core.db import db, stored_instant  # noqa: E402
 from core.flows import campaign, seeds  # noqa: E402
-from core.models import Brand, Campaign, Flow, Sender  # noqa: E402
+from core.models import Brand, Campaign, Flow, Link, Sender  # noqa: E402
 
 AT = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)  # noon in New York: inside every window
 
 
-def floor(engine: sa.Engine, contact_ids: list[int], type_id: int) -> float:
+def floor(engine: sa.Engine, contact_ids: list[int], type_id: int, link_id: int) -> float:
     body = "Bloom & Branch: 20% off spring bouquets this weekend. Shop now: " \
            "https://go.bloomandbranch.example/l/AbCdEfGhIjK Reply STOP to opt out."
+    sqlite = engine.dialect.name == "sqlite"
+    marker = "?" if sqlite else "%s"
+    at = stored_instant(AT, sqlite)
+    rows = [(c, "+12125550100", type_id, link_id, body, f"floor-{c:010d}", at, at)
+            for c in contact_ids]
     started = time.perf_counter()
     with engine.begin() as connection:
-        for start in range(0, len(contact_ids), 50_000):
-            connection.execute(sa.text(
+        for start in range(0, len(rows), 50_000):
+            connection.exec_driver_sql(
                 "INSERT INTO message (direction, contact_id, phone, sender_id, message_type_id, "
-                "body, status, block_reasons, idempotency_key, segments, encoding, "
-                "compliance_reply, attempts, created_at, updated_at) VALUES ('out', :c, "
-                "'+12125550100', 1, :t, :b, 'queued', '[]', :k, 1, 'GSM-7', false, 0, :at, :at)"),
-                [{"c": c, "t": type_id, "b": body, "k": f"floor-{c}", "at": AT}
-                 for c in contact_ids[start:start + 50_000]])
+                "flow_id, campaign_id, link_id, body, status, block_reasons, idempotency_key, "
+                "segments, encoding, compliance_reply, attempts, created_at, updated_at) "
+                f"VALUES ('out', {marker}, {marker}, 1, {marker}, 1, 1, {marker}, {marker}, "
+                f"'queued', '[]', {marker}, 1, 'GSM-7', false, 0, {marker}, {marker})",
+                rows[start:start + 50_000])
     elapsed = time.perf_counter() - started
     with engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM message"))
+    vacuum(engine)  # the send starts from a table as clean as the floor's
     return elapsed
+
+
+def vacuum(engine: sa.Engine) -> None:
+    pooled = engine.raw_connection()  # VACUUM runs outside any transaction
+    raw = pooled.driver_connection
+    try:
+        if engine.dialect.name == "sqlite":
+            raw.execute("VACUUM")
+        else:
+            raw.autocommit = True
+            raw.execute("VACUUM ANALYZE")
+            raw.autocommit = False
+    finally:
+        pooled.close()
 
 
 def run(kind: str, contacts: int) -> None:
@@ -69,11 +90,14 @@ def run(kind: str, contacts: int) -> None:
             session.add_all([brand, found, Sender(id=1, address="+14155550142", campaign=found)])
             session.flush()
             flow_id = seeds.create(session, "Promotional campaign", found, enabled=True).id
+            placeholder = Link(code="floor000", destination="https://bloomandbranch.example/")
+            session.add(placeholder)  # the floor's rows name a link, as the send's do
             session.commit()
+            placeholder_id = placeholder.id
             eligible = [row.id for row in session.execute(
                 campaign.audiences.audience(session, marketing, None, AT))]
             session.commit()
-        base = floor(engine, eligible, marketing)
+        base = floor(engine, eligible, marketing, placeholder_id)
         with app.app_context():
             flow = db.session.get(Flow, flow_id)
             started = time.perf_counter()
@@ -84,7 +108,7 @@ def run(kind: str, contacts: int) -> None:
         print(f"{kind:9} audience {report.audience:,} of {contacts:,} contacts | floor INSERT "
               f"{base:6.2f} s | send {elapsed:6.2f} s (commit and queue hand-off "
               f"{elapsed - written:5.2f} s; {report.queued:,} queued, "
-              f"{report.deferred:,} deferred, links {report.queued + report.deferred:,}) | "
+              f"{report.deferred:,} deferred) | "
               f"ratio {elapsed / base:4.2f}x (targets: <= 10 s on SQLite, <= 3x)")
         sys.stdout.flush()
 

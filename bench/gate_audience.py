@@ -23,6 +23,7 @@ from _db import database  # noqa: E402
 
 from core.consent.suppression import phone_hmac  # noqa: E402
 from core.gate.audience import eligible  # noqa: E402
+from core.location import locate  # noqa: E402
 
 KEY = "bench-suppression-key"
 # Real area codes across the country, so numbers are valid and time zones and states vary.
@@ -56,9 +57,10 @@ def populate(engine: sa.Engine, count: int) -> int:
             exchange = 200 + contact_id // 10_000 % 700
             phone = f"+1{AREAS[contact_id % len(AREAS)]}{exchange:03d}{contact_id % 10_000:04d}"
             digest = phone_hmac(KEY, phone)
+            place = locate(phone)  # what saving the contact would store (remembered per prefix)
             contacts.append({"id": contact_id, "phone": phone, "phone_hmac": digest,
-                             "timezone": "America/New_York", "tags": "[]", "attributes": "{}",
-                             "created_at": T0})
+                             "state": place.state, "timezone": place.timezone, "tags": "[]",
+                             "attributes": "{}", "created_at": T0})
             roll = rng.random()
             if roll < 0.8:
                 consents.append({"contact_id": contact_id, "message_type_id": marketing,
@@ -69,8 +71,9 @@ def populate(engine: sa.Engine, count: int) -> int:
                                      "source": "keyword", "since": T0, "created_at": T0})
         with engine.begin() as connection:
             connection.execute(sa.text(
-                "INSERT INTO contact (id, phone, phone_hmac, timezone, tags, attributes, created_at) "
-                "VALUES (:id, :phone, :phone_hmac, :timezone, :tags, :attributes, :created_at)"), contacts)
+                "INSERT INTO contact (id, phone, phone_hmac, state, timezone, tags, attributes, "
+                "created_at) VALUES (:id, :phone, :phone_hmac, :state, :timezone, :tags, "
+                ":attributes, :created_at)"), contacts)
             connection.execute(sa.text(
                 "INSERT INTO consent (contact_id, message_type_id, state, since, last_event_id) "
                 "VALUES (:contact_id, :message_type_id, :state, :since, :last_event_id)"), consents)

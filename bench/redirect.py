@@ -4,13 +4,16 @@
 
 In one process through Flask's test client (the app's own cost, no network): each click
 looks the code up, records the click (user agent, HMAC of the IP) and answers 302 with the
-UTM-tagged destination. The floor is a Flask route answering the same 302 with no
-database. Every click is committed, as in production.
+UTM-tagged destination. Two kinds of code: a flow text's own link, and a bulk send's link
+plus the recipient's part (found through the phone HMAC and the message). The floor is a
+Flask route answering the same 302 with no database. Every click is committed, as in
+production.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 import sys
 import tempfile
@@ -45,22 +48,57 @@ def floor(clicks: int) -> float:
 def run(kind: str, count: int, clicks: int, base: float) -> None:
     with database(kind) as engine, tempfile.TemporaryDirectory() as instance:
         app = app_for(engine, instance)
-        codes = [links.new_code() for _ in range(count)]
-        with engine.begin() as connection:
-            connection.execute(sa.text(
-                "INSERT INTO link (code, destination, created_at) VALUES (:c, :d, :t)"),
-                [{"c": c, "d": DESTINATION, "t": datetime.now(UTC)} for c in codes])
-        client = app.test_client()
-        rng = random.Random(3)
-        started = time.perf_counter()
-        for _ in range(clicks):
-            response = client.get(f"/l/{rng.choice(codes)}", headers={"User-Agent": AGENT})
-            assert response.status_code == 302
-        rate = clicks / (time.perf_counter() - started)
-        with engine.connect() as connection:
-            recorded = connection.scalar(sa.text("SELECT count(*) FROM click"))
-        print(f"{kind:9} {rate:8,.0f} clicks/s ({recorded:,} recorded) | floor {base:8,.0f} "
-              f"redirects/s | {base / rate:4.1f}x the floor's time per request")
+        own, shared = populate(engine, count)
+        for label, codes in (("flow text's own link", own), ("bulk send + recipient", shared)):
+            client = app.test_client()
+            rng = random.Random(3)
+            started = time.perf_counter()
+            for _ in range(clicks):
+                response = client.get(f"/l/{rng.choice(codes)}", headers={"User-Agent": AGENT})
+                assert response.status_code == 302
+            rate = clicks / (time.perf_counter() - started)
+            with engine.begin() as connection:
+                recorded = connection.scalar(sa.text(
+                    "SELECT count(*) FROM click WHERE contact_id IS NOT NULL"))
+                connection.execute(sa.text("DELETE FROM click"))
+            print(f"{kind:9} {label:22} {rate:8,.0f} clicks/s ({recorded:,} recorded with "
+                  f"their recipient) | floor {base:8,.0f} redirects/s | {base / rate:4.1f}x "
+                  "the floor's time per request")
+
+
+def populate(engine: sa.Engine, count: int) -> tuple[list[str], list[str]]:
+    """``count`` contacts, each with a flow text that has its own link and a bulk send's text;
+    returns the codes of both kinds."""
+    now = datetime.now(UTC)
+    contacts = [{"id": n, "phone": f"+1212{n:07d}",
+                 "phone_hmac": hashlib.sha256(str(n).encode()).hexdigest(), "tags": "[]",
+                 "attributes": "{}", "t": now} for n in range(1, count + 1)]
+    own = [links.new_code() for _ in contacts]
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO contact (id, phone, phone_hmac, tags, attributes, created_at) "
+            "VALUES (:id, :phone, :phone_hmac, :tags, :attributes, :t)"), contacts)
+        connection.execute(sa.text(
+            "INSERT INTO link (id, code, destination, created_at) VALUES (1, 'SendCode', :d, :t)"),
+            {"d": DESTINATION, "t": now})
+        connection.execute(sa.text(
+            "INSERT INTO message (id, direction, contact_id, phone, body, status, block_reasons, "
+            "segments, encoding, link_id, created_at, updated_at) VALUES (:id, 'out', :id, "
+            ":phone, 'text', 'delivered', '[]', 1, 'GSM-7', :link, :t, :t)"),
+            [{"id": c["id"], "phone": c["phone"], "link": 1, "t": now} for c in contacts])
+        connection.execute(sa.text(
+            "INSERT INTO message (id, direction, contact_id, phone, body, status, block_reasons, "
+            "segments, encoding, created_at, updated_at) VALUES (:id, 'out', :c, :phone, "
+            "'text', 'delivered', '[]', 1, 'GSM-7', :t, :t)"),
+            [{"id": count + c["id"], "c": c["id"], "phone": c["phone"], "t": now}
+             for c in contacts])
+        connection.execute(sa.text(
+            "INSERT INTO link (code, destination, message_id, contact_id, created_at) "
+            "VALUES (:code, :d, :m, :c, :t)"),
+            [{"code": code, "d": DESTINATION, "m": count + c["id"], "c": c["id"], "t": now}
+             for code, c in zip(own, contacts, strict=True)])
+        connection.execute(sa.text("ANALYZE"))
+    return own, ["SendCode" + c["phone_hmac"][:links.RECIPIENT_CHARS] for c in contacts]
 
 
 def main() -> None:

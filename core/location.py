@@ -77,6 +77,13 @@ def place_of(contact: Any) -> Place:
     return locate(contact.phone, getattr(contact, "postal_code", None))
 
 
+def zone_name(zone: str) -> str:
+    """An IANA time zone name as given (``America/Chicago``), or :class:`LocationError`."""
+    if zone.strip() not in _zones():
+        raise LocationError(f"{zone!r} is not an IANA time zone (e.g. America/Chicago)")
+    return zone.strip()
+
+
 def zip_place(postal_code: str) -> Place | None:
     """The state and time zone of a US ZIP code (``"33101"``, ``"33101-2345"``), or None
     when the USPS data does not know it."""
@@ -118,10 +125,15 @@ def state_of_number(e164: str) -> str | None:
 
 
 @cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+@cache
 def _zip_table() -> dict[str, Place]:
     """Every ZIP code's place, read once (about 42,000 codes, a second). A time zone the
     IANA database does not know (the data has a few typos) counts as unknown."""
-    known = available_timezones()
+    known = _zones()
     return {z["zip_code"]: Place(z["state"], z["timezone"] if z["timezone"] in known else None)
             for z in zipcodes.list_all() if z["state"]}
 

@@ -1,5 +1,6 @@
 """Segments compiled to SQL, and a promotional send to a segment done in bulk."""
 
+import re
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -9,10 +10,12 @@ import sqlalchemy as sa
 from flask import current_app
 
 from core.consent import app_ledger
+from core.db import utcnow
 from core.flows import audiences, campaign, conversions, engine, seeds
 from core.models import (
     Brand,
     Campaign,
+    Click,
     Contact,
     Disclosure,
     Link,
@@ -123,20 +126,34 @@ def test_promotional_send_to_a_segment_in_bulk(app, client, session, world):
     assert rows[la.id].status == "deferred"
     assert rows[la.id].send_after == datetime(2026, 11, 23, 8, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
     assert rows[la.id].block_reasons[0].startswith("quiet_hours: 07:30")
-    codes = {link.message_id: link.code for link in session.scalars(sa.select(Link))}
-    assert len(set(codes.values())) == 2
-    assert f"https://go.bb.example/l/{codes[rows[ny.id].id]}" in rows[ny.id].body
+    link = session.scalars(sa.select(Link)).one()  # one link for the send...
+    codes = {contact: re.search(r"https://go\.bb\.example/l/([\w-]+)", m.body).group(1)
+             for contact, m in rows.items()}
+    assert len(set(codes.values())) == 2  # ...and a code per recipient
+    assert all(code.startswith(link.code) and len(code) == 20 for code in codes.values())
+    assert all(m.link_id == link.id for m in rows.values())
 
     again = campaign.send_now(session, current_app, flow, "spring", at)  # the same send again
     session.commit()
     assert (again.queued, again.already_sent) == (0, 2)
 
+    assert client.get(f"/l/{codes[la.id]}").status_code == 302
+    click = session.scalars(sa.select(Click)).one()
+    assert (click.link_id, click.message_id, click.contact_id) == (link.id, rows[la.id].id, la.id)
+    made_up = link.code + "0123456789ab"  # a recipient part nobody was sent: no click counted
+    assert client.get(f"/l/{made_up}").status_code == 302
+    assert session.scalar(sa.select(sa.func.count(Click.id))) == 1
+    bought = conversions.record(session, la, "order.created", utcnow(), source="shopify",
+                                external_id="order-1")
+    assert (bought.message_id, bought.flow_id) == (rows[la.id].id, flow.id)
+
+    ids = [m.id for m in rows.values()]
     session.commit()  # end this test's read: the dispatcher needs SQLite's write lock
-    dispatch.dispatch(current_app, list(codes), now=at)
+    dispatch.dispatch(current_app, ids, now=at)
     session.expire_all()
     assert session.get(Message, rows[ny.id].id).status == "delivered"
     session.commit()
-    dispatch.dispatch(current_app, list(codes),
+    dispatch.dispatch(current_app, ids,
                       now=datetime(2026, 11, 23, 8, 0, tzinfo=ZoneInfo("America/Los_Angeles")))
     session.expire_all()
     assert session.get(Message, rows[la.id].id).status == "delivered"
@@ -154,18 +171,21 @@ def test_send_at_ten_local_in_each_time_zone(app, session, world):
                      datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("America/Los_Angeles"))]
 
 
-def test_a_recipient_missing_a_field_the_template_needs_is_left_out_and_counted(
+def test_a_recipient_missing_a_field_the_template_needs_is_blocked_with_the_reason(
         app, session, world):
     flow = world["flow"]
     flow.steps = [{"send": "[Brand]: hi [first_name], [offer] Reply STOP to opt out.",
                    "offer": "20% off"}]
-    person(session, world, "+12125550101", "marketing", first_name="Ana")
+    ana = person(session, world, "+12125550101", "marketing", first_name="Ana")
     person(session, world, "+12125550102", "marketing")
     session.flush()
     report = campaign.send_now(session, current_app, flow, "names", NOON)
-    assert report.queued == 1 and report.skipped == {"no value for [first_name]": 1}
-    [message] = session.scalars(sa.select(Message)).all()
-    assert message.body == "Bloom & Branch: hi Ana, 20% off Reply STOP to opt out."
+    reason = "template: no value for [first_name]"
+    assert report.queued == 1 and report.blocked == {reason: 1}
+    sent = {m.contact_id: m for m in session.scalars(sa.select(Message))}
+    assert sent[ana.id].body == "Bloom & Branch: hi Ana, 20% off Reply STOP to opt out."
+    [nameless] = [m for m in sent.values() if m.contact_id != ana.id]
+    assert (nameless.status, nameless.block_reasons) == ("blocked", [reason])
 
 
 def test_a_campaign_send_event_without_a_contact_sends_to_the_flows_audience(

@@ -91,3 +91,9 @@ def test_upgrade_gives_older_contacts_the_state_of_their_number(session):
          "attributes": {}}])
     assert locate_contacts() == 1
     assert session.scalar(sa.select(Contact.state).where(Contact.phone == MIAMI)) == "FL"
+
+
+def test_a_time_zone_must_be_an_iana_name():
+    with pytest.raises(LocationError, match="not an IANA time zone"):
+        Contact(phone=MIAMI, timezone="Eastern")
+    assert Contact(phone=MIAMI, timezone="America/Chicago").timezone == "America/Chicago"

@@ -10,7 +10,7 @@ from flask_security import current_user
 
 from admin.base import ReadOnlyModelView, SecureModelView, permitted
 from admin.formatters import as_json, short_hash
-from admin.validators import e164_phone, us_state, us_zip
+from admin.validators import e164_phone, iana_zone, us_state, us_zip
 from core.consent import app_ledger, proof
 from core.consent.maintenance import erase_contact
 from core.db import utcnow
@@ -35,7 +35,8 @@ class ContactView(SecureModelView):
         "state": {"validators": [us_state],
                   "description": "Without a ZIP code: the state quiet hours use (else the "
                                  "number's)."},
-        "timezone": {"description": "Leave empty to derive it from the ZIP code, state or "
+        "timezone": {"validators": [iana_zone],
+                     "description": "Leave empty to derive it from the ZIP code, state or "
                                     "number."},
     }
 

@@ -48,7 +48,7 @@ class LinkView(SecureModelView):
 
 class ClickView(ReadOnlyModelView):
     area = "links"
-    column_list = ("clicked_at", "link", "user_agent")
+    column_list = ("clicked_at", "link", "contact_id", "message_id", "user_agent")
     column_filters = ("clicked_at",)
     column_formatters = {"user_agent": truncated}
 

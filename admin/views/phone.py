@@ -44,8 +44,8 @@ class PhoneView(SecureView):
         conversation = []
         if phone:
             conversation = list(db.session.scalars(
-                sa.select(Message).where(Message.phone == phone)
-                .order_by(Message.created_at, Message.id)))
+                sa.select(Message).join(Contact, Contact.id == Message.contact_id)
+                .where(Contact.phone == phone).order_by(Message.created_at, Message.id)))
         recent = list(db.session.scalars(
             sa.select(Contact.phone).join(Message, Message.contact_id == Contact.id)
             .where(Contact.phone.is_not(None)).group_by(Contact.phone)
@@ -92,7 +92,8 @@ def _sandbox_sender(phone: str) -> str | None:
     """The sandbox number this contact last texted with, else any sandbox number."""
     last = db.session.scalar(
         sa.select(Sender.address).join(Message, Message.sender_id == Sender.id)
-        .where(Message.phone == phone, Sender.provider == "sandbox")
+        .join(Contact, Contact.id == Message.contact_id)
+        .where(Contact.phone == phone, Sender.provider == "sandbox")
         .order_by(Message.id.desc()).limit(1))
     return last or db.session.scalar(
         sa.select(Sender.address).where(Sender.provider == "sandbox").order_by(Sender.id).limit(1))

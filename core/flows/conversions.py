@@ -41,8 +41,8 @@ def record(session: Session, contact: Contact, kind: str, occurred_at: datetime,
 def _credit(session: Session, contact_id: int, at: datetime, click_window: timedelta,
             delivery_window: timedelta) -> tuple[int | None, int | None]:
     clicked = session.execute(
-        sa.select(Link.message_id, Link.flow_id).join(Click, Click.link_id == Link.id)
-        .where(Link.contact_id == contact_id, Link.flow_id.is_not(None),
+        sa.select(Click.message_id, Link.flow_id).join(Link, Click.link_id == Link.id)
+        .where(Click.contact_id == contact_id, Link.flow_id.is_not(None),
                Click.clicked_at <= at, Click.clicked_at > at - click_window)
         .order_by(Click.clicked_at.desc()).limit(1)).first()
     if clicked is not None:

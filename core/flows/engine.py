@@ -208,6 +208,7 @@ def _send(session: Session, app: Flask, run: FlowRun, step: dict[str, Any],
         flow_id=flow.id, campaign_id=campaign.id if campaign else None)
     for link in made:
         link.message_id = message.id
+        message.link_id = link.id
     return message
 
 

@@ -1,4 +1,9 @@
-"""Branded short links: one per message and recipient, a click recorded, a 302 with UTM tags.
+"""Branded short links: unique per message and recipient, a click recorded, a 302 with UTM tags.
+
+A flow's text to one person gets a link of its own (``/l/<11 random characters>``). A bulk
+send makes one link for all its recipients and each recipient's code adds 12 hex characters
+of their phone HMAC (``/l/<8 random><12 hex>``): the database writes the code while it writes
+the text, and the HMAC, keyed with the server's secret, cannot be guessed for another person.
 
 ``/l/<code>`` answers on the app and on each brand's link domain (point the domain at the
 app). HEAD requests and link-preview fetchers (the bots that draw a preview card in a chat)
@@ -19,10 +24,13 @@ from sqlalchemy.orm import Session
 
 from core.db import db, utcnow
 from core.gate.rules import content_lists
-from core.models import Brand, Click, Link
+from core.models import Brand, Click, Contact, Link, Message
 
 blueprint = Blueprint("links", __name__)
 CODE_BYTES = 8  # 64 random bits, 11 URL-safe characters: codes cannot be walked or collide
+SEND_CODE_BYTES = 6  # a bulk send's own code: 48 random bits, 8 characters
+RECIPIENT_CHARS = 12  # of the recipient's phone HMAC: 48 bits, no collisions in practice
+HEX = re.compile(f"[0-9a-f]{{{RECIPIENT_CHARS}}}")
 URL_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 PREVIEW_AGENTS = ("facebookexternalhit", "facebot", "twitterbot", "slackbot", "whatsapp",
                   "telegrambot", "discordbot", "linkedinbot", "skypeuripreview", "iframely",
@@ -56,6 +64,42 @@ def make(session: Session, destination: str, brand: Brand | None, base_url: str,
     return link, f"{domain}/l/{link.code}"
 
 
+def make_for_send(session: Session, destination: str, flow_id: int, campaign: str) -> Link:
+    """The one link a bulk send's texts share; recipients' codes add :func:`recipient_part_sql`."""
+    link = Link(code=secrets.token_urlsafe(SEND_CODE_BYTES),
+                destination=tag(check_destination(destination), campaign), flow_id=flow_id)
+    session.add(link)
+    session.flush()
+    return link
+
+
+def recipient_part_sql() -> sa.ColumnElement:
+    """SQL for a recipient's part of a bulk send's code: the start of their phone HMAC."""
+    return sa.func.substr(sa.func.coalesce(Contact.phone_hmac, "0" * RECIPIENT_CHARS),
+                          1, RECIPIENT_CHARS)
+
+
+def resolve(session: Session, code: str) -> tuple[Link, int | None, int | None] | None:
+    """The link a code names, with the message and contact it was sent to when known."""
+    link = session.scalars(sa.select(Link).where(Link.code == code)).one_or_none()
+    if link is not None:
+        return link, link.message_id, link.contact_id
+    send_code, part = code[:-RECIPIENT_CHARS], code[-RECIPIENT_CHARS:]
+    if not HEX.fullmatch(part):
+        return None
+    link = session.scalars(sa.select(Link).where(Link.code == send_code)).one_or_none()
+    if link is None:
+        return None
+    sent = session.execute(
+        sa.select(Message.id, Message.contact_id)
+        .join(Contact, Contact.id == Message.contact_id)
+        .where(Contact.phone_hmac >= part, Contact.phone_hmac < part + "g",  # the index
+               sa.func.substr(Contact.phone_hmac, 1, RECIPIENT_CHARS) == part,
+               Message.link_id == link.id)
+        .order_by(Message.id.desc()).limit(1)).first()
+    return link, sent.id if sent else None, sent.contact_id if sent else None
+
+
 def utm_campaign(flow_name: str) -> str:
     """A flow's name as a ``utm_campaign`` value: ``Website lead welcome`` → ``website-lead-welcome``."""
     return re.sub(r"[^a-z0-9]+", "-", flow_name.lower()).strip("-")[:60]
@@ -83,15 +127,19 @@ def is_preview(user_agent: str) -> bool:
 def follow(code: str):
     if not 6 <= len(code) <= 20 or not set(code) <= URL_SAFE:
         abort(404)
-    link = db.session.scalars(sa.select(Link).where(Link.code == code)).one_or_none()
-    if link is None:
+    found = resolve(db.session, code)
+    if found is None:
         abort(404)
-    destination = link.destination
+    link, message_id, contact_id = found
+    destination, link_id = link.destination, link.id
+    # A recipient part that names nobody this send went to (mistyped, or made up): the
+    # visitor still gets the page, but no click is counted.
+    unknown_recipient = link.code != code and message_id is None
     agent = request.headers.get("User-Agent", "")[:500]
-    link_id = link.id
     db.session.rollback()  # the read is over; the click is written on its own below
-    if request.method == "GET" and not is_preview(agent):
-        _record_click({"link_id": link_id, "clicked_at": utcnow(), "user_agent": agent,
+    if request.method == "GET" and not is_preview(agent) and not unknown_recipient:
+        _record_click({"link_id": link_id, "message_id": message_id, "contact_id": contact_id,
+                       "clicked_at": utcnow(), "user_agent": agent,
                        "ip_hash": _ip_hash(request.remote_addr or "")})
     return redirect(destination, code=302)
 

@@ -72,7 +72,8 @@ def render(text: str, context: Context) -> str:
         name = match.group(1)
         found = _value(name, context)
         if found is None or found == "":
-            missing.append(name)
+            if name not in missing:
+                missing.append(name)
             return ""
         return found
 
@@ -103,16 +104,13 @@ def _value(name: str, context: Context) -> str | None:
     raise TemplateError(f"unknown placeholder [{name}]")
 
 
-
 PER_RECIPIENT = ("first_name", "last_name", "branded link")
 
 
-def compile_for_many(text: str, context: Context) -> Callable[..., str]:
+def split_for_many(text: str, context: Context) -> list[str | tuple[str]]:
     """``text`` with everything but the per-recipient placeholders filled in once, for a send
-    to many people: returns ``fill(first_name, last_name, link)`` (``link`` a string).
-
-    Raises :class:`TemplateError` now for a missing shared value, and from ``fill`` for a
-    recipient without a value the template needs."""
+    to many people: a list of fixed strings and ``(name,)`` holes, ``name`` one of
+    :data:`PER_RECIPIENT`. Raises :class:`TemplateError` now for a missing shared value."""
     pieces: list[str | tuple[str]] = []
     for position, part in enumerate(PLACEHOLDER.split(text)):
         if position % 2 == 0 or part not in PER_RECIPIENT:
@@ -121,21 +119,8 @@ def compile_for_many(text: str, context: Context) -> Callable[..., str]:
                 raise TemplateError(f"no value for [{part}]")
             if pieces and isinstance(pieces[-1], str):
                 pieces[-1] += value
-            else:
+            elif value:
                 pieces.append(value)
         else:
             pieces.append((part,))
-
-    def fill(first_name: str | None, last_name: str | None, link: str | None) -> str:
-        values = {"first_name": first_name, "last_name": last_name, "branded link": link}
-        out = []
-        for piece in pieces:
-            if isinstance(piece, str):
-                out.append(piece)
-            elif values[piece[0]]:
-                out.append(values[piece[0]])
-            else:
-                raise TemplateError(f"no value for [{piece[0]}]")
-        return "".join(out)
-
-    return fill
+    return pieces

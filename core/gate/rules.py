@@ -34,6 +34,11 @@ def _t(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
+def states_with_rules() -> set[str]:
+    """The states whose quiet hours differ from the federal ones (on some day)."""
+    return set(_load("quiet_hours.json")["states"])
+
+
 def window(state: str | None, day: date) -> Window:
     """The sending window in ``state`` on ``day``: the state's rule if in force, else federal."""
     data = _load("quiet_hours.json")

@@ -70,8 +70,10 @@ class Contact(Base):
         return location.state_code(value) if value and value.strip() else None
 
     @validates("timezone")
-    def _empty_timezone(self, _key: str, value: str | None) -> str | None:
-        return value or None  # an emptied time zone is derived again on save
+    def _check_timezone(self, _key: str, value: str | None) -> str | None:
+        if value and value.strip():
+            return location.zone_name(value)
+        return None  # an emptied time zone is derived again on save
 
     def __str__(self) -> str:
         if self.erased_at:

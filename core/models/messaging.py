@@ -63,16 +63,18 @@ class Message(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     direction: Mapped[str] = mapped_column(sa.String(3))
     contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact.id"), index=True)
-    phone: Mapped[str] = mapped_column(sa.String(16), index=True)
+    phone: Mapped[str] = mapped_column(sa.String(16))
     sender_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sender.id"))
     message_type_id: Mapped[int | None] = mapped_column(sa.ForeignKey("message_type.id"))
     flow_id: Mapped[int | None] = mapped_column(sa.ForeignKey("flow.id"))
     campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign.id"))
+    # The branded link in the body (a bulk send's shared link: the code adds the recipient).
+    link_id: Mapped[int | None] = mapped_column(sa.ForeignKey("link.id", use_alter=True))
     body: Mapped[str] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(12))
     block_reasons: Mapped[list[str]] = mapped_column(default=list)
     provider: Mapped[str | None] = mapped_column(sa.String(50))
-    provider_message_id: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    provider_message_id: Mapped[str | None] = mapped_column(sa.String(100))
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
     send_after: Mapped[datetime | None] = mapped_column()  # a deferred message's earliest time
     expires_at: Mapped[datetime | None] = mapped_column()  # a time-specific message's deadline
@@ -92,17 +94,26 @@ class Message(Base):
     message_type: Mapped[MessageType | None] = relationship()
     flow: Mapped[Flow | None] = relationship()
     campaign: Mapped[Campaign | None] = relationship()
+    link: Mapped[Link | None] = relationship(foreign_keys=[link_id])
 
     __table_args__ = (
         sa.CheckConstraint(sa.column("direction").in_(DIRECTIONS), name="direction"),
         sa.CheckConstraint(sa.column("status").in_(MESSAGE_STATUSES), name="status"),
         sa.Index("ix_message_status_send_after", "status", "send_after"),
-        sa.Index("ix_message_sender_id_dispatched_at", "sender_id", "dispatched_at"),
+        # Partial: a queued row has neither yet, so writing a million of them touches
+        # neither index (receipts and throughput limits only look up rows that have them).
+        sa.Index("ix_message_sender_id_dispatched_at", "sender_id", "dispatched_at",
+                 sqlite_where=sa.text("dispatched_at IS NOT NULL"),
+                 postgresql_where=sa.text("dispatched_at IS NOT NULL")),
+        sa.Index("ix_message_provider_message_id", "provider_message_id",
+                 sqlite_where=sa.text("provider_message_id IS NOT NULL"),
+                 postgresql_where=sa.text("provider_message_id IS NOT NULL")),
     )
 
 
 class Link(Base):
-    """A branded short link, unique per message and recipient."""
+    """A branded short link: one per message (``message_id``), or one per bulk send, whose
+    recipients' codes add their own part (see core.flows.links)."""
 
     __tablename__ = "link"
 
@@ -121,10 +132,14 @@ class Link(Base):
 
 
 class Click(Base):
+    """A visit to a branded link, by the recipient of ``message_id`` when it is known."""
+
     __tablename__ = "click"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     link_id: Mapped[int] = mapped_column(sa.ForeignKey("link.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("message.id"))
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact.id"), index=True)
     clicked_at: Mapped[datetime] = mapped_column(default=utcnow)
     user_agent: Mapped[str | None] = mapped_column(sa.String(500))
     ip_hash: Mapped[str | None] = mapped_column(sa.String(64))
