@@ -79,13 +79,14 @@ def populate(engine: sa.Engine, count: int) -> tuple[list[str], list[str]]:
             "INSERT INTO contact (id, phone, phone_hmac, tags, attributes, created_at) "
             "VALUES (:id, :phone, :phone_hmac, :tags, :attributes, :t)"), contacts)
         connection.execute(sa.text(
-            "INSERT INTO link (id, code, destination, created_at) VALUES (1, 'SendCode', :d, :t)"),
+            "INSERT INTO link (code, destination, created_at) VALUES ('SendCode', :d, :t)"),
             {"d": DESTINATION, "t": now})
+        shared = connection.scalar(sa.text("SELECT id FROM link WHERE code = 'SendCode'"))
         connection.execute(sa.text(
             "INSERT INTO message (id, direction, contact_id, phone, body, status, block_reasons, "
             "segments, encoding, link_id, created_at, updated_at) VALUES (:id, 'out', :id, "
             ":phone, 'text', 'delivered', '[]', 1, 'GSM-7', :link, :t, :t)"),
-            [{"id": c["id"], "phone": c["phone"], "link": 1, "t": now} for c in contacts])
+            [{"id": c["id"], "phone": c["phone"], "link": shared, "t": now} for c in contacts])
         connection.execute(sa.text(
             "INSERT INTO message (id, direction, contact_id, phone, body, status, block_reasons, "
             "segments, encoding, created_at, updated_at) VALUES (:id, 'out', :c, :phone, "

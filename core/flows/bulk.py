@@ -135,21 +135,50 @@ def recount(session: Session, ids: list[int]) -> None:
              "encoding": c.encoding} for row in rows])
 
 
+# Each send's windows, joined to the audience (a join costs less than CASE expressions
+# evaluated three times a row); a temporary table, created and dropped in the send's
+# transaction, so nothing is left behind if the send fails.
+WINDOWS = sa.Table(
+    "send_window", sa.MetaData(),
+    sa.Column("zone", sa.String(64), primary_key=True),
+    sa.Column("state", sa.String(2), primary_key=True),
+    sa.Column("status", sa.String(12)),
+    sa.Column("block_reasons", JSONType),
+    sa.Column("send_after", UTCDateTime()),
+    prefixes=["TEMPORARY"],
+)
+
+
 class WindowsSQL:
-    """Quiet hours and a local sending time, decided once per (zone, state with a rule)."""
+    """Quiet hours and a local sending time, decided once per (zone, state with a rule).
+
+    Use as a context manager: the windows that hold or explain a row are written to
+    :data:`WINDOWS` on entry, and dropped on exit."""
 
     def __init__(self, session: Session, at: datetime, local_time: time | None, exempt: bool):
-        self.at, self.local_time, self.exempt = at, local_time, exempt
+        self.session, self.at, self.local_time, self.exempt = session, at, local_time, exempt
         ruled = sorted(rules.states_with_rules())
         self.zone = sa.func.coalesce(Contact.timezone, FALLBACK_ZONE)
         self.state = sa.case((Contact.state.in_(ruled), Contact.state), else_="")
         combos = session.execute(sa.select(self.zone, self.state).distinct()
                                  .where(Contact.phone.is_not(None))).all()
-        groups: dict[tuple[datetime | None, tuple[str, ...]], list[tuple[str, str]]] = {}
+        self.rows = []
         for zone, state in combos:
             send_after, reasons = self.window(zone, state or None)
-            groups.setdefault((send_after, tuple(reasons)), []).append((zone, state))
-        self.groups = {key: value for key, value in groups.items() if key != (None, ())}
+            if send_after is not None or reasons:
+                self.rows.append({"zone": zone, "state": state, "block_reasons": reasons,
+                                  "status": "deferred" if send_after else "queued",
+                                  "send_after": send_after})
+
+    def __enter__(self) -> WindowsSQL:
+        if self.rows:
+            self.session.execute(sa.schema.CreateTable(WINDOWS))
+            self.session.execute(sa.insert(WINDOWS), self.rows)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.rows and exc[0] is None:
+            self.session.execute(sa.schema.DropTable(WINDOWS))
 
     def window(self, zone: str, state: str | None) -> tuple[datetime | None, list[str]]:
         """When a text to someone in ``zone`` and ``state`` may go, if later than now, and why."""
@@ -169,20 +198,25 @@ class WindowsSQL:
             earliest = allowed
         return (earliest if earliest > local else None), reasons
 
+    def join(self, query: sa.Select) -> sa.Select:
+        """``query`` (over ``contact``) with each row's window, if it has one."""
+        if not self.rows:
+            return query
+        return query.outerjoin(WINDOWS, sa.and_(WINDOWS.c.zone == self.zone,
+                                                WINDOWS.c.state == self.state))
+
     def columns(self, missing: list[tuple[Any, str]]) -> tuple[Any, Any, Any]:
-        """SQL for ``status``, ``block_reasons`` and ``send_after``."""
-        status_cases: list[tuple[Any, Any]] = [(cond, "blocked") for cond, _ in missing]
-        reason_cases = [(cond, _json([f"template: {reason}"])) for cond, reason in missing]
-        after_cases = []
-        for (send_after, reasons), members in self.groups.items():
-            here = sa.tuple_(self.zone, self.state).in_(members)
-            status_cases.append((here, "deferred" if send_after else "queued"))
-            reason_cases.append((here, _json(list(reasons))))
-            if send_after is not None:
-                after_cases.append((here, sa.literal(send_after, UTCDateTime())))
-        status = sa.case(*status_cases, else_="queued") if status_cases else sa.literal("queued")
-        reasons = sa.case(*reason_cases, else_=_json([])) if reason_cases else _json([])
-        after = sa.case(*after_cases, else_=sa.null()) if after_cases else sa.null()
+        """SQL for ``status``, ``block_reasons`` and ``send_after`` (after :meth:`join`)."""
+        if self.rows:
+            status = sa.func.coalesce(WINDOWS.c.status, "queued")
+            reasons = sa.func.coalesce(WINDOWS.c.block_reasons, _json([]))
+            after = WINDOWS.c.send_after
+        else:
+            status, reasons, after = sa.literal("queued"), _json([]), sa.null()
+        if missing:
+            status = sa.case(*((cond, "blocked") for cond, _ in missing), else_=status)
+            reasons = sa.case(*((cond, _json([f"template: {reason}"])) for cond, reason
+                                in missing), else_=reasons)
         return status, reasons, after
 
 

@@ -61,8 +61,8 @@ def send_now(session: Session, app: Flask, flow: Flow, send_key: str, at: dateti
     sqlite = bulk.is_sqlite(session)
     text = bulk.BodySQL(pieces, f"{link_base}/l/{link.code}" if link else None, sqlite)
     count, encoding = text.segment_count()
-    status, reasons, send_after = bulk.WindowsSQL(
-        session, at, local_time, flow.message_type.quiet_hours_exempt).columns(text.missing())
+    windows = bulk.WindowsSQL(session, at, local_time, flow.message_type.quiet_hours_exempt)
+    status, reasons, send_after = windows.columns(text.missing())
     values = {
         "direction": sa.literal("out"), "contact_id": Contact.id, "phone": Contact.phone,
         "sender_id": sa.literal(sender.id if sender else None, sa.Integer),
@@ -78,12 +78,13 @@ def send_now(session: Session, app: Flask, flow: Flow, send_key: str, at: dateti
         "created_at": sa.literal(at, UTCDateTime()), "updated_at": sa.literal(at, UTCDateTime()),
     }
     definition = flow.segment.definition if flow.segment else None
-    query = audiences.audience(session, flow.message_type_id, definition, at).with_only_columns(
-        *(value.label(name) for name, value in values.items()))
+    query = windows.join(audiences.audience(session, flow.message_type_id, definition, at)
+                         ).with_only_columns(*(value.label(name) for name, value in values.items()))
     if already:  # a re-run (after a crash, say) writes only what is missing
         query = query.where(~sa.exists(sa.select(Message.id).where(
             Message.idempotency_key == values["idempotency_key"])))
-    written = _insert(session, sa.insert(Message).from_select(list(values), query), sqlite)
+    with windows:
+        written = _insert(session, sa.insert(Message).from_select(list(values), query), sqlite)
     bulk.recount(session, [row.id for row in written.exceptions if row.segments == 0])
     return _report(session, written, already)
 

@@ -29,6 +29,7 @@ from core.models import Brand, Click, Contact, Link, Message
 blueprint = Blueprint("links", __name__)
 CODE_BYTES = 8  # 64 random bits, 11 URL-safe characters: codes cannot be walked or collide
 SEND_CODE_BYTES = 6  # a bulk send's own code: 48 random bits, 8 characters
+SEND_CODE_CHARS = 8
 RECIPIENT_CHARS = 12  # of the recipient's phone HMAC: 48 bits, no collisions in practice
 HEX = re.compile(f"[0-9a-f]{{{RECIPIENT_CHARS}}}")
 URL_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -81,15 +82,17 @@ def recipient_part_sql() -> sa.ColumnElement:
 
 def resolve(session: Session, code: str) -> tuple[Link, int | None, int | None] | None:
     """The link a code names, with the message and contact it was sent to when known."""
-    link = session.scalars(sa.select(Link).where(Link.code == code)).one_or_none()
-    if link is not None:
-        return link, link.message_id, link.contact_id
     send_code, part = code[:-RECIPIENT_CHARS], code[-RECIPIENT_CHARS:]
-    if not HEX.fullmatch(part):
-        return None
-    link = session.scalars(sa.select(Link).where(Link.code == send_code)).one_or_none()
-    if link is None:
-        return None
+    if len(send_code) == SEND_CODE_CHARS and HEX.fullmatch(part):
+        link = session.scalars(sa.select(Link).where(Link.code == send_code)).one_or_none()
+        if link is not None:
+            return link, *_recipient(session, link, part)
+    link = session.scalars(sa.select(Link).where(Link.code == code)).one_or_none()
+    return (link, link.message_id, link.contact_id) if link is not None else None
+
+
+def _recipient(session: Session, link: Link, part: str) -> tuple[int | None, int | None]:
+    """The message of a bulk send's ``link`` whose recipient's phone HMAC starts with ``part``."""
     sent = session.execute(
         sa.select(Message.id, Message.contact_id)
         .join(Contact, Contact.id == Message.contact_id)
@@ -97,7 +100,7 @@ def resolve(session: Session, code: str) -> tuple[Link, int | None, int | None] 
                sa.func.substr(Contact.phone_hmac, 1, RECIPIENT_CHARS) == part,
                Message.link_id == link.id)
         .order_by(Message.id.desc()).limit(1)).first()
-    return link, sent.id if sent else None, sent.contact_id if sent else None
+    return (sent.id, sent.contact_id) if sent else (None, None)
 
 
 def utm_campaign(flow_name: str) -> str:
