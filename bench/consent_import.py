@@ -17,6 +17,7 @@ import io
 import random
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import phonenumbers
@@ -34,6 +35,7 @@ from core.models import ConsentChainHead, Disclosure, MessageType  # noqa: E402
 
 AREA_CODES = (201, 202, 203, 205, 206, 212, 213, 214, 215, 305, 310, 312, 404, 415, 503, 512,
               602, 617, 646, 702, 713, 718, 720, 773, 818, 917)
+START = datetime(2025, 6, 1, 8, 0, tzinfo=timezone(timedelta(hours=-5)))
 HEADER = ["phone", "message_type", "action", "occurred_at", "source", "disclosure", "ip",
           "user_agent", "first_name"]
 
@@ -53,7 +55,7 @@ def make_csv(rows: int) -> tuple[str, list[str]]:
         opt_out = rng.random() < 0.05
         writer.writerow([phone, "all" if opt_out else rng.choice(("marketing", "transactional")),
                          "opt_out" if opt_out else "opt_in",
-                         f"2026-0{1 + n % 9}-1{n % 10}T1{n % 10}:30:00-05:00",
+                         (START + timedelta(seconds=17 * n)).isoformat(),  # all distinct
                          "keyword" if opt_out else "web_form", "" if opt_out else "Checkout",
                          f"203.0.113.{n % 250}", "Mozilla/5.0 (iPhone)", "Ana"])
     return out.getvalue(), phones

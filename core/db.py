@@ -142,7 +142,12 @@ def stored(column: sa.Column, value: Any, sqlite: bool) -> Any:
 def stored_instant(value: datetime, sqlite: bool) -> Any:
     """A ``UTCDateTime`` value as :func:`insert_rows` wants it."""
     utc = value.astimezone(UTC)
-    return utc.strftime(SQLITE_INSTANT) if sqlite else utc
+    if not sqlite:
+        return utc
+    if utc.year < 1000:  # isoformat pads the year to four digits, strftime does not
+        return utc.strftime(SQLITE_INSTANT)
+    text = utc.isoformat(timespec="microseconds")  # strftime's text, three times faster
+    return f"{text[:10]} {text[11:26]}"
 
 
 @contextlib.contextmanager

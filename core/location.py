@@ -57,6 +57,8 @@ def locate(e164: str | None, postal_code: str | None = None,
 
     Raises :class:`LocationError` for a malformed ZIP code or an unknown state; a well-formed
     ZIP code the data does not know (a new one) falls through to the state and the number."""
+    if not postal_code and not state:
+        return _number_place(e164) if e164 else Place(None, None)
     number_zone = phone.timezone_for(e164) if e164 else None
     if postal_code:
         found = zip_place(postal_code)
@@ -65,7 +67,22 @@ def locate(e164: str | None, postal_code: str | None = None,
     if state:
         code = state_code(state)
         return Place(code, zone_in_state(code, number_zone))
-    return Place(state_of_number(e164) if e164 else None, number_zone)
+    return _number_place(e164)
+
+
+_NUMBER_PLACES: dict[str, Place] = {}
+
+
+def _number_place(e164: str) -> Place:
+    """Where a number was issued; North American answers remembered per area code and
+    exchange (the finest prefix the time-zone data uses)."""
+    prefix = e164[:8] if e164.startswith("+1") else None
+    found = _NUMBER_PLACES.get(prefix) if prefix else None
+    if found is None:
+        found = Place(state_of_number(e164), phone.timezone_for(e164))
+        if prefix:
+            _NUMBER_PLACES[prefix] = found
+    return found
 
 
 def place_of(contact: Any) -> Place:

@@ -3,6 +3,7 @@
 import json
 import threading
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -312,3 +313,23 @@ def test_a_prepared_event_hashes_exactly_like_a_linked_one(detail, page, actor, 
                  personal_hash=event.personal_hash)
     template = chain.digest_template(known)
     assert chain.fill(template, contact_id, event.prev_hash, seq) == chain.event_digest(event)
+
+
+_values = st.one_of(st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 1), st.text())
+
+
+@settings(max_examples=3000, deadline=None)
+@given(fields=st.dictionaries(st.text(), _values, max_size=20))
+def test_canonical_json_is_the_standard_librarys_bytes(fields):
+    """Every hash in every chain was computed over json.dumps' bytes: a faster encoder must
+    give exactly those (quotes, controls, NUL, non-ASCII, U+2028, big integers...)."""
+    expected = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert chain.canonical(fields) == expected.encode()
+
+
+@settings(max_examples=1000, deadline=None)
+@given(moment=st.datetimes(timezones=st.sampled_from(
+    [UTC, ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata"), ZoneInfo("Pacific/Kiritimati")])))
+def test_an_instant_is_written_as_strftime_writes_it(moment):
+    utc = moment.astimezone(UTC)
+    assert chain.instant(moment) == utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -43,3 +43,34 @@ def test_append_only_triggers_exist(database_url, table):
             ), {"t": table}).all()
     engine.dispose()
     assert names
+
+
+def test_rebuilding_the_event_table_keeps_its_rows_references_and_triggers(tmp_path):
+    """0007 rebuilds consent_event on SQLite (to drop a UNIQUE constraint) with foreign keys
+    enforced as the app enforces them: evidence keeps pointing at its event, and the
+    append-only triggers come back."""
+    from core.db import configure_engine
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'ledger.db'}")
+    configure_engine(engine)
+    upgrade(engine, "0006")
+    now = "2026-03-01 15:30:00.000000"
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO contact (id, phone, phone_hmac, tags, attributes, created_at) "
+            "VALUES (1, '+14155552671', 'ab', '[]', '{}', :t)"), {"t": now})
+        connection.execute(sa.text(
+            "INSERT INTO consent_event (id, seq, contact_id, action, source, occurred_at, "
+            "recorded_at, actor, personal_hash, prev_hash, hash) VALUES (1, 1, 1, 'opt_out', "
+            "'keyword', :t, :t, 'sms', 'p', 'q', 'h')"), {"t": now})
+        connection.execute(sa.text(
+            "INSERT INTO consent_evidence (event_id, phone) VALUES (1, '+14155552671')"))
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.scalar(sa.text(
+            "SELECT phone FROM consent_evidence JOIN consent_event ON id = event_id")) == \
+            "+14155552671"
+        assert connection.scalar(sa.text("PRAGMA foreign_keys")) == 1
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+            connection.execute(sa.text("UPDATE consent_event SET actor = 'x'"))
+    engine.dispose()

@@ -91,3 +91,21 @@ def test_valid_and_invalid_north_american_numbers_agree_with_phonenumbers(area, 
                                                                           style):
     raw = style.format(a=area, e=exchange, l=line)
     assert _ours(raw, "US") == _library_e164(raw, "US")
+
+
+@settings(max_examples=5000, deadline=None)
+@given(digits=st.one_of(
+    st.text("0123456789", min_size=10, max_size=10),
+    st.builds("{}{}{:04d}".format, st.sampled_from(["212", "305", "415", "505", "900", "800",
+                                                    "274", "472", "983", "500", "533"]),
+              st.text("0123456789", min_size=3, max_size=3), st.integers(0, 9999)),
+    st.text("0123456789", min_size=1, max_size=12)))
+def test_the_us_validity_test_gives_the_librarys_answers(digits):
+    """``valid_in_us`` runs phonenumbers' US metadata directly; it must agree everywhere."""
+    import phonenumbers
+
+    from core.phone import valid_in_us
+
+    number = phonenumbers.PhoneNumber(country_code=1, national_number=int(digits))
+    expected = phonenumbers.is_valid_number_for_region(number, "US")
+    assert valid_in_us(str(int(digits))) == expected

@@ -28,7 +28,7 @@ class ConsentEventView(ReadOnlyModelView):
     )
     column_searchable_list = (Contact.phone, "source_detail", "actor")
     column_filters = ("action", "source", "occurred_at", "recorded_at", Contact.phone)
-    column_default_sort = ("occurred_at", True)
+    column_default_sort = ("seq", True)  # the order they were recorded in, newest first
     column_details_list = (
         "seq", "occurred_at", "recorded_at", "contact", "action", "message_type", "source",
         "source_detail", "disclosure", "disclosure_hash", "page_url", "document_url", "actor",

@@ -13,13 +13,13 @@ chain stays linear under concurrent requests.
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -38,17 +38,31 @@ PERSONAL_FIELDS = (
 
 
 TIMESTAMP_FIELDS = ("occurred_at", "recorded_at")
-# Canonical JSON: keys sorted, no spaces, UTF-8 as is; instants as UTC with microseconds.
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical(fields: dict[str, Any]) -> bytes:
+    """Canonical JSON: keys sorted, no spaces, UTF-8 as is; instants as UTC with microseconds.
+
+    The bytes of ``json.dumps(fields, sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False).encode()``, which every hash in the chain was computed over (a
+    property test holds the two together); orjson makes them eight times faster, and an
+    import of a million events computes two million."""
+    return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
 
 
 def instant(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if value else None
+    """``2026-03-01T20:30:00.000000Z``: an instant as the chain hashes it."""
+    if not value:
+        return None
+    utc = value.astimezone(UTC)
+    if utc.year < 1000:  # isoformat pads the year to four digits, strftime does not
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc.isoformat(timespec="microseconds")[:26] + "Z"  # strftime's text, 3x faster
 
 
 def digest(fields: dict[str, Any]) -> str:
     """SHA-256 of the canonical JSON of ``fields``."""
-    return hashlib.sha256(_CANONICAL.encode(fields).encode()).hexdigest()
+    return hashlib.sha256(canonical(fields)).hexdigest()
 
 
 def personal_digest(evidence: ConsentEvidence) -> str:
@@ -69,27 +83,27 @@ def event_digest(event: ConsentEvent) -> str:
 HOLES = ("contact_id", "prev_hash", "seq")  # in canonical (sorted) order
 
 
-def digest_template(fields: dict[str, Any]) -> str:
+def digest_template(fields: dict[str, Any]) -> bytes:
     """The canonical JSON that :func:`event_digest` would hash, as a ``%`` format with a
     hole for each of :data:`HOLES`; ``fields`` has every other field already in canonical
     form (instants as :func:`instant` strings). Fill it with :func:`fill`.
 
     A hole is found by its key: inside a JSON string every quote is escaped, so the text
     ``"seq":"\u0000"`` can only be the key itself."""
-    text = _CANONICAL.encode({**fields, **_HOLES}).replace("%", "%%")
+    text = canonical({**fields, **_HOLES}).replace(b"%", b"%%")
     for marked, hole in _MARKED:
         text = text.replace(marked, hole, 1)
     return text
 
 
 _HOLES = dict.fromkeys(HOLES, "\x00")
-_MARKED = [(_CANONICAL.encode({name: "\x00"})[1:-1], f'"{name}":%s') for name in HOLES]
+_MARKED = [(canonical({name: "\x00"})[1:-1], f'"{name}":%s'.encode()) for name in HOLES]
 
 
-def fill(template: str, contact_id: int, prev_hash: str, seq: int) -> str:
+def fill(template: bytes, contact_id: int, prev_hash: str, seq: int) -> str:
     """The hash of an event prepared with :func:`digest_template`."""
-    return hashlib.sha256((template % (int(contact_id), f'"{prev_hash}"', int(seq))).encode()
-                          ).hexdigest()
+    return hashlib.sha256(template % (b"%d" % contact_id, b'"%s"' % prev_hash.encode(),
+                                      b"%d" % seq)).hexdigest()
 
 
 def new_nonce() -> str:

@@ -9,6 +9,7 @@ import csv
 import hashlib
 import io
 import multiprocessing
+import secrets
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from core.consent import chain
-from core.consent.suppression import phone_hmac
+from core.consent.suppression import PhoneHmacs
 from core.db import stored_instant
 from core.location import LocationError, locate
 from core.models import ConsentEvent, ConsentEvidence
@@ -64,7 +65,7 @@ class Row(NamedTuple):
     ip: str | None
     user_agent: str | None
     personal_hash: str
-    template: str  # the event's canonical JSON (see chain.digest_template)
+    template: bytes  # the event's canonical JSON (see chain.digest_template)
 
 
 class RowError(ValueError):
@@ -89,33 +90,40 @@ class RowParser:
         names = [ALIASES.get(name, name) for name in
                  (name.strip().lower().replace(" ", "_") for name in self.header)]
         self._where = [(name, names.index(name)) for name in COLUMNS if name in names]
+        self._limited = [(name, LIMITS[name]) for name, _ in self._where if name in LIMITS]
         self._recorded = chain.instant(self.recorded_at)
+        self._hmac = PhoneHmacs(self.suppression_key)
+        self._instants: dict[str, tuple[str, str, Any]] = {}
+        self._nonces: list[str] = []
 
     def missing(self) -> list[str]:
         present = {name for name, _ in self._where}
         return [name for name in REQUIRED if name not in present]
 
-    def parse_chunk(self, chunk: Chunk) -> list[Row | tuple[int, str]]:
-        """Every record of a chunk of CSV text, parsed or refused with its line number."""
+    def parse_chunk(self, chunk: Chunk, plain: bool = False) -> list[Row | tuple]:
+        """Every record of a chunk of CSV text, parsed or refused with its line number.
+        ``plain``: rows as plain tuples (cheaper to pickle and build), not :class:`Row`."""
         first, text = chunk
-        out: list[Row | tuple[int, str]] = []
+        out: list[Row | tuple] = []
         reader = csv.reader(io.StringIO(text))
         line = first
         for fields in reader:
             if fields:  # blank lines are skipped, as csv.DictReader does
                 try:
-                    out.append(self.parse(line, fields))
+                    parsed = self.parse(line, fields)
+                    out.append(parsed if plain else Row._make(parsed))
                 except RowError as error:
                     out.append((line, str(error)))
             line = first + reader.line_num
         return out
 
-    def parse(self, line: int, fields: list[str]) -> Row:
+    def parse(self, line: int, fields: list[str]) -> tuple:
+        """A valid record's :class:`Row` fields, as a plain tuple; :class:`RowError` if not."""
         width = len(fields)
         value = {name: (fields[at].strip() or None) if at < width else None
                  for name, at in self._where}
-        for name, limit in LIMITS.items():
-            if value.get(name) and len(value[name]) > limit:
+        for name, limit in self._limited:
+            if value[name] and len(value[name]) > limit:
                 raise RowError(f"{name} is longer than {limit} characters")
         try:
             phone = to_e164(value.get("phone") or "", self.region)
@@ -135,7 +143,7 @@ class RowParser:
             type_id = self.types[slug]
         else:
             raise RowError(f"unknown message type {slug!r}")
-        occurred_at = _timestamp(value.get("occurred_at"))
+        written, occurred, occurred_stored = self._instant(value.get("occurred_at"))
         source = value.get("source") or "csv_import"
         if source not in self.provable:
             raise RowError(f"unknown consent source {source!r}")
@@ -145,12 +153,10 @@ class RowParser:
         if action == "opt_in" and disclosure is None:
             raise RowError("an opt-in needs the disclosure the person saw (disclosure column)")
         disclosure_id, disclosure_hash = disclosure if disclosure else (None, None)
-        occurred = chain.instant(occurred_at)
         detail = value.get("source_detail")
-        fingerprint = "|".join(str(x) for x in (
-            phone, slug, action, occurred_at.isoformat(), source, detail, disclosure_id))
+        fingerprint = f"{phone}|{slug}|{action}|{written}|{source}|{detail}|{disclosure_id}"
         key = "import:" + hashlib.sha256(fingerprint.encode()).hexdigest()[:40]
-        personal = {"nonce": chain.new_nonce(), "phone": phone, "keyword_text": None,
+        personal = {"nonce": self._nonce(), "phone": phone, "keyword_text": None,
                     **{name: value.get(name) for name in
                        ("first_name", "last_name", "email", "ip", "user_agent")}}
         personal_hash = chain.digest(personal)
@@ -162,13 +168,32 @@ class RowParser:
             "recorded_at": self._recorded, "actor": self.actor, "campaign_id": None,
             "flow_id": None, "provider_message_id": None, "external_id": key,
             "personal_hash": personal_hash})
-        return Row(line, key, phone, phone_hmac(self.suppression_key, phone),
-                   value.get("postal_code"), place.state, place.timezone,
-                   type_id, action, occurred, stored_instant(occurred_at, self.sqlite),
-                   source, detail, disclosure_id, disclosure_hash, value.get("page_url"),
-                   value.get("document_url"), personal["nonce"], personal["first_name"],
-                   personal["last_name"], personal["email"], personal["ip"],
-                   personal["user_agent"], personal_hash, template)
+        return (line, key, phone, self._hmac(phone), value.get("postal_code"), place.state,
+                place.timezone, type_id, action, occurred, occurred_stored, source, detail,
+                disclosure_id, disclosure_hash, value.get("page_url"), value.get("document_url"),
+                personal["nonce"], personal["first_name"], personal["last_name"],
+                personal["email"], personal["ip"], personal["user_agent"], personal_hash,
+                template)
+
+    def _nonce(self) -> str:
+        """A fresh 128-bit nonce, cut from random bytes drawn 4,096 at a time."""
+        if not self._nonces:
+            pool = secrets.token_hex(16 * 4096)
+            self._nonces = [pool[n:n + 32] for n in range(0, len(pool), 32)]
+        return self._nonces.pop()
+
+    def _instant(self, text: str | None) -> tuple[str, str, Any]:
+        """``occurred_at`` as written (its own offset: the import key), as the chain hashes it
+        and as the database stores it; remembered, since exports repeat their timestamps."""
+        found = self._instants.get(text or "")
+        if found is None:
+            moment = _timestamp(text)
+            utc = moment.astimezone(UTC)
+            found = (moment.isoformat(), chain.instant(utc), stored_instant(utc, self.sqlite))
+            if len(self._instants) > 100_000:
+                self._instants.clear()
+            self._instants[text] = found
+        return found
 
     def _disclosure(self, value: dict[str, str | None]) -> tuple[int, str] | None:
         name = value.get("disclosure")
@@ -245,7 +270,7 @@ def _start_worker(parser: RowParser) -> None:
 
 def _parse_in_worker(chunk: Chunk) -> list[tuple]:
     # Plain tuples: a named tuple costs five times more to unpickle, in the writer's process.
-    return [tuple(item) for item in _worker_parser.parse_chunk(chunk)]
+    return _worker_parser.parse_chunk(chunk, plain=True)
 
 
 def _from_worker(items: list[tuple]) -> list[Row | tuple[int, str]]:

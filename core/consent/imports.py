@@ -189,16 +189,26 @@ class Importer:
 
     def _derive_new(self, rows: list[Row], written: list[_Written], contacts: dict[str, int],
                     new_phones: set[str]) -> None:
-        """Contacts created by this batch have no other events: fold them in memory."""
-        by_contact: dict[int, list[_Written]] = defaultdict(list)
+        """Contacts created by this batch have no other events: fold them in memory (one
+        event, the usual case, decides on its own)."""
+        by_contact: dict[int, list[_Written]] = {}
         for row, event in zip(rows, written, strict=True):
             if row.phone in new_phones:
-                by_contact[contacts[row.phone]].append(event)
+                by_contact.setdefault(contacts[row.phone], []).append(event)
         type_ids = list(self.types.values())
-        insert_rows(self.session, Consent.__table__, CONSENT_KEYS, [
-            (contact_id, type_id, state_after(event), event.occurred_at, event.id)
-            for contact_id, events in by_contact.items()
-            for type_id, event in fold(events, type_ids).items()])
+        states = []
+        for contact_id, events in by_contact.items():
+            if len(events) == 1:
+                event = events[0]
+                state = state_after(event)
+                states.extend((contact_id, type_id, state, event.occurred_at, event.id)
+                              for type_id in ((event.message_type_id,)
+                                              if event.message_type_id else type_ids))
+            else:
+                states.extend((contact_id, type_id, state_after(deciding),
+                               deciding.occurred_at, deciding.id)
+                              for type_id, deciding in fold(events, type_ids).items())
+        insert_rows(self.session, Consent.__table__, CONSENT_KEYS, states)
 
     def _contacts(self, rows: list[Row]) -> tuple[dict[str, int], set[str]]:
         """Every row's contact id by phone, creating the contacts not seen before."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from datetime import datetime
 
@@ -13,6 +14,23 @@ from core.models import Suppression
 
 def phone_hmac(key: str, e164: str) -> str:
     return hmac.digest(key.encode(), e164.encode(), "sha256").hex()
+
+
+class PhoneHmacs:
+    """:func:`phone_hmac` with its key prepared once, for a million numbers (picklable: an
+    import's worker processes get one each)."""
+
+    def __init__(self, key: str):
+        self.key = key
+        self._keyed = hmac.new(key.encode(), digestmod=hashlib.sha256)
+
+    def __call__(self, e164: str) -> str:
+        digest = self._keyed.copy()
+        digest.update(e164.encode())
+        return digest.hexdigest()
+
+    def __reduce__(self):
+        return PhoneHmacs, (self.key,)
 
 
 def find(session: Session, key: str, e164: str) -> Suppression | None:

@@ -74,17 +74,14 @@ class ConsentEvent(Base):
     external_id: Mapped[str | None] = mapped_column(sa.String(100), unique=True, index=True)
     personal_hash: Mapped[str] = mapped_column(sa.String(64))
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
-    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    hash: Mapped[str] = mapped_column(sa.String(64))  # verified by walking the chain
 
     contact: Mapped[Contact] = relationship()
     message_type: Mapped[MessageType | None] = relationship()
     disclosure: Mapped[Disclosure | None] = relationship()
     evidence: Mapped[ConsentEvidence] = relationship(back_populates="event")
 
-    __table_args__ = (
-        sa.CheckConstraint(sa.column("action").in_(ACTIONS), name="action"),
-        sa.Index("ix_consent_event_occurred_at", "occurred_at"),
-    )
+    __table_args__ = (sa.CheckConstraint(sa.column("action").in_(ACTIONS), name="action"),)
 
     def __str__(self) -> str:
         scope = self.message_type.slug if self.message_type else "all"
