@@ -11,6 +11,7 @@ import base64
 import json
 import time
 import uuid
+from datetime import UTC, datetime
 
 from nacl.signing import SigningKey
 
@@ -66,8 +67,14 @@ class Signer:
                 "telnyx-timestamp": str(timestamp), "Content-Type": "application/json"}
 
 
+def now() -> str:
+    """Telnyx's timestamp format, for this instant: a STOP's confirmation may only go out within
+    five minutes of it, so webhooks in the tests are as fresh as real ones."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
 def event(event_type: str, payload: dict) -> bytes:
     return json.dumps({"data": {"event_type": event_type, "id": str(uuid.uuid4()),
-                                "occurred_at": "2026-11-23T17:00:00.000+00:00",
+                                "occurred_at": now(),
                                 "record_type": "event", "payload": payload},
                        "meta": {"attempt": 1, "delivered_to": "https://sms.bloom.example"}}).encode()

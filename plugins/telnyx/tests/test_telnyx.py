@@ -5,7 +5,7 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from fake_telnyx import SLOW, FakeTelnyx, Signer, event
+from fake_telnyx import SLOW, FakeTelnyx, Signer, event, now
 from flask import current_app
 
 from core import testing
@@ -49,7 +49,7 @@ def inbound(text, message_id="in-1"):
     return event("message.received", {
         "id": message_id, "direction": "inbound", "text": text, "type": "SMS",
         "from": {"phone_number": PHONE}, "to": [{"phone_number": SENDER, "status": "webhook_delivered"}],
-        "received_at": "2026-11-23T17:00:00.000+00:00"})
+        "received_at": now()})
 
 
 def receipt(message, status, errors=()):
