@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from wtforms.validators import ValidationError
@@ -20,29 +21,26 @@ def e164_phone(_form: Any, field: Any) -> None:
         raise ValidationError(str(error)) from None
 
 
-def us_zip(_form: Any, field: Any) -> None:
-    if field.data and field.data.strip():
+def _location(check: Callable[[str], Any], store: bool) -> Callable[[Any, Any], None]:
+    """A validator running one of core.location's checks; ``store`` keeps what it returns
+    (``fl`` → ``FL``) as the field's value."""
+
+    def validate(_form: Any, field: Any) -> None:
+        if not field.data or not field.data.strip():
+            return
         try:
-            zip_place(field.data)
+            checked = check(field.data)
         except LocationError as error:
             raise ValidationError(str(error)) from None
+        if store:
+            field.data = checked
+
+    return validate
 
 
-def us_state(_form: Any, field: Any) -> None:
-    """Accept ``fl`` or ``Florida``; store ``FL``."""
-    if field.data and field.data.strip():
-        try:
-            field.data = state_code(field.data)
-        except LocationError as error:
-            raise ValidationError(str(error)) from None
-
-
-def iana_zone(_form: Any, field: Any) -> None:
-    if field.data and field.data.strip():
-        try:
-            field.data = zone_name(field.data)
-        except LocationError as error:
-            raise ValidationError(str(error)) from None
+us_zip = _location(zip_place, store=False)  # five digits or ZIP+4
+us_state = _location(state_code, store=True)  # "fl", "Florida" -> "FL"
+iana_zone = _location(zone_name, store=True)  # "America/Chicago"
 
 
 def http_url(_form: Any, field: Any) -> None:

@@ -288,33 +288,6 @@ def test_admin_proof_page_shows_the_document_to_support(
     assert client.get("/admin/contact/proof/999999").status_code == 404
 
 
-_text = st.one_of(st.none(), st.text(max_size=30))  # quotes, backslashes, %, NUL and all
-
-
-@settings(max_examples=500, deadline=None)
-@given(detail=_text, page=_text, actor=st.text(max_size=30), seq=st.integers(1, 10**12),
-       contact_id=st.integers(1, 10**12), type_id=st.one_of(st.none(), st.integers(1, 99)),
-       occurred=st.datetimes(timezones=st.just(UTC)))
-def test_a_prepared_event_hashes_exactly_like_a_linked_one(detail, page, actor, seq, contact_id,
-                                                           type_id, occurred):
-    """The bulk importer fills canonical JSON prepared ahead (chain.digest_template); the
-    hash must be the one chain.event_digest gives the same event."""
-    from types import SimpleNamespace
-
-    event = SimpleNamespace(
-        seq=seq, contact_id=contact_id, message_type_id=type_id, action="opt_in",
-        source="web_form", source_detail=detail, disclosure_id=3, disclosure_hash="ab" * 32,
-        page_url=page, document_url=None, occurred_at=occurred, recorded_at=T0, actor=actor,
-        campaign_id=None, flow_id=None, provider_message_id=None, external_id="import:x",
-        personal_hash="cd" * 32, prev_hash="ef" * 32)
-    known = {name: getattr(event, name) for name in chain.EVENT_FIELDS
-             if name not in chain.HOLES}
-    known.update(occurred_at=chain.instant(occurred), recorded_at=chain.instant(T0),
-                 personal_hash=event.personal_hash)
-    template = chain.digest_template(known)
-    assert chain.fill(template, contact_id, event.prev_hash, seq) == chain.event_digest(event)
-
-
 _values = st.one_of(st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 1), st.text())
 
 

@@ -210,3 +210,13 @@ def test_a_zip_or_state_column_places_new_contacts_and_a_bad_one_is_refused(impo
     assert places["+13055550199"] == ("10001", "NY", "America/New_York")
     assert places["+13055550100"] == (None, "TX", "America/Chicago")
     assert places["+13055550101"] == (None, "FL", "America/New_York")
+
+
+def test_imported_events_hash_as_the_ledger_verifies_them_whatever_they_hold(importer, session):
+    text = ("phone,message_type,occurred_at,source,source_detail,disclosure,user_agent\n"
+            '+14155552671,marketing,2026-03-01T15:30:00.123456+05:30,paper_form,'
+            '"form ""17"", 100% \\\\ signed\u2028été 😊",Checkout,"Mozilla/5.0 ""x"""\n')
+    assert run(importer, text).imported == 1
+    assert chain.verify(session).ok
+    assert session.scalars(sa.select(ConsentEvent)).one().source_detail == \
+        'form "17", 100% \\\\ signed\u2028été 😊'

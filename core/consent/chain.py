@@ -78,34 +78,6 @@ def event_digest(event: ConsentEvent) -> str:
     return digest(fields)
 
 
-# An event written in bulk is prepared (canonical JSON and all) away from the writer, before
-# its contact, place in the chain and predecessor are known; these three are filled in last.
-HOLES = ("contact_id", "prev_hash", "seq")  # in canonical (sorted) order
-
-
-def digest_template(fields: dict[str, Any]) -> bytes:
-    """The canonical JSON that :func:`event_digest` would hash, as a ``%`` format with a
-    hole for each of :data:`HOLES`; ``fields`` has every other field already in canonical
-    form (instants as :func:`instant` strings). Fill it with :func:`fill`.
-
-    A hole is found by its key: inside a JSON string every quote is escaped, so the text
-    ``"seq":"\u0000"`` can only be the key itself."""
-    text = canonical({**fields, **_HOLES}).replace(b"%", b"%%")
-    for marked, hole in _MARKED:
-        text = text.replace(marked, hole, 1)
-    return text
-
-
-_HOLES = dict.fromkeys(HOLES, "\x00")
-_MARKED = [(canonical({name: "\x00"})[1:-1], f'"{name}":%s'.encode()) for name in HOLES]
-
-
-def fill(template: bytes, contact_id: int, prev_hash: str, seq: int) -> str:
-    """The hash of an event prepared with :func:`digest_template`."""
-    return hashlib.sha256(template % (b"%d" % contact_id, b'"%s"' % prev_hash.encode(),
-                                      b"%d" % seq)).hexdigest()
-
-
 def new_nonce() -> str:
     return secrets.token_hex(16)
 

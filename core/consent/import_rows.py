@@ -1,6 +1,6 @@
 """Validate consent CSV rows and prepare everything about them that the database does not
-decide: E.164, time zone, suppression HMAC, stored timestamps, the evidence digest and the
-event's canonical JSON. Pure functions of the row and a few lookup tables, so they run in
+decide: E.164, state and time zone, suppression HMAC, stored timestamps, the evidence
+digest. Pure functions of the row and a few lookup tables, so they run in
 other processes while the importer writes; results are plain tuples (cheap to send back)."""
 
 from __future__ import annotations
@@ -65,7 +65,6 @@ class Row(NamedTuple):
     ip: str | None
     user_agent: str | None
     personal_hash: str
-    template: bytes  # the event's canonical JSON (see chain.digest_template)
 
 
 class RowError(ValueError):
@@ -160,20 +159,11 @@ class RowParser:
                     **{name: value.get(name) for name in
                        ("first_name", "last_name", "email", "ip", "user_agent")}}
         personal_hash = chain.digest(personal)
-        template = chain.digest_template({
-            "message_type_id": type_id, "action": action, "source": source,
-            "source_detail": detail, "disclosure_id": disclosure_id,
-            "disclosure_hash": disclosure_hash, "page_url": value.get("page_url"),
-            "document_url": value.get("document_url"), "occurred_at": occurred,
-            "recorded_at": self._recorded, "actor": self.actor, "campaign_id": None,
-            "flow_id": None, "provider_message_id": None, "external_id": key,
-            "personal_hash": personal_hash})
         return (line, key, phone, self._hmac(phone), value.get("postal_code"), place.state,
                 place.timezone, type_id, action, occurred, occurred_stored, source, detail,
                 disclosure_id, disclosure_hash, value.get("page_url"), value.get("document_url"),
                 personal["nonce"], personal["first_name"], personal["last_name"],
-                personal["email"], personal["ip"], personal["user_agent"], personal_hash,
-                template)
+                personal["email"], personal["ip"], personal["user_agent"], personal_hash)
 
     def _nonce(self) -> str:
         """A fresh 128-bit nonce, cut from random bytes drawn 4,096 at a time."""

@@ -162,13 +162,21 @@ class Importer:
         contacts, new_phones = self._contacts(fresh)
         head = chain.lock_head(session)
         recorded = stored(ConsentEvent.recorded_at, self.recorded_at, self.sqlite)
+        hashed = {"recorded_at": chain.instant(self.recorded_at), "actor": self.actor,
+                  "campaign_id": None, "flow_id": None, "provider_message_id": None}
         seq, prev = head.seq, head.hash
         events, evidence, written = [], [], []
         for row, event_id in zip(fresh, reserve_ids(session, ConsentEvent.__table__,
                                                     len(fresh)), strict=True):
             seq += 1
             contact_id = contacts[row.phone]
-            digest = chain.fill(row.template, contact_id, prev, seq)
+            digest = chain.digest({  # chain.event_digest's fields, straight from the row
+                **hashed, "seq": seq, "contact_id": contact_id,
+                "message_type_id": row.type_id, "action": row.action, "source": row.source,
+                "source_detail": row.source_detail, "disclosure_id": row.disclosure_id,
+                "disclosure_hash": row.disclosure_hash, "page_url": row.page_url,
+                "document_url": row.document_url, "occurred_at": row.occurred,
+                "external_id": row.key, "personal_hash": row.personal_hash, "prev_hash": prev})
             events.append((event_id, seq, contact_id, row.type_id, row.action, row.source,
                            row.source_detail, row.disclosure_id, row.disclosure_hash,
                            row.page_url, row.document_url, row.occurred_stored, recorded,

@@ -55,28 +55,13 @@ def send_now(session: Session, app: Flask, flow: Flow, send_key: str, at: dateti
         offer=step.get("offer") or payload.get("offer"), event=payload))
     prefix = f"flow:{flow.id}:send:{send_key}:contact:"
     already = _count_keys(session, prefix)
-    link = _link(session, app, flow, step, payload, prefix) if ("branded link",) in pieces else None
+    link = _link(session, flow, step, payload, prefix) if ("branded link",) in pieces else None
     link_base = ((brand.link_domain if brand and brand.link_domain else None)
                  or app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
     sqlite = bulk.is_sqlite(session)
     text = bulk.BodySQL(pieces, f"{link_base}/l/{link.code}" if link else None, sqlite)
-    count, encoding = text.segment_count()
     windows = bulk.WindowsSQL(session, at, local_time, flow.message_type.quiet_hours_exempt)
-    status, reasons, send_after = windows.columns(text.missing())
-    values = {
-        "direction": sa.literal("out"), "contact_id": Contact.id, "phone": Contact.phone,
-        "sender_id": sa.literal(sender.id if sender else None, sa.Integer),
-        "message_type_id": sa.literal(flow.message_type_id),
-        "flow_id": sa.literal(flow.id),
-        "campaign_id": sa.literal(campaign.id if campaign else None, sa.Integer),
-        "link_id": sa.literal(link.id if link else None, sa.Integer),
-        "body": text.body(), "status": status, "block_reasons": reasons,
-        "send_after": send_after, "idempotency_key": sa.literal(prefix) + _padded(Contact.id,
-                                                                                  sqlite),
-        "segments": count, "encoding": sa.literal(encoding),
-        "compliance_reply": sa.false(), "attempts": sa.literal(0),
-        "created_at": sa.literal(at, UTCDateTime()), "updated_at": sa.literal(at, UTCDateTime()),
-    }
+    values = _columns(flow, sender, link, text, windows, prefix, at, sqlite)
     definition = flow.segment.definition if flow.segment else None
     query = windows.join(audiences.audience(session, flow.message_type_id, definition, at)
                          ).with_only_columns(*(value.label(name) for name, value in values.items()))
@@ -87,6 +72,28 @@ def send_now(session: Session, app: Flask, flow: Flow, send_key: str, at: dateti
         written = _insert(session, sa.insert(Message).from_select(list(values), query), sqlite)
     bulk.recount(session, [row.id for row in written.exceptions if row.segments == 0])
     return _report(session, written, already)
+
+
+def _columns(flow: Flow, sender: Sender | None, link: Link | None, text: bulk.BodySQL,
+             windows: bulk.WindowsSQL, prefix: str, at: datetime,
+             sqlite: bool) -> dict[str, Any]:
+    """Each ``message`` column of the send's rows, as SQL over ``contact``."""
+    count, encoding = text.segment_count()
+    status, reasons, send_after = windows.columns(text.missing())
+    campaign = flow.campaign
+    return {
+        "direction": sa.literal("out"), "contact_id": Contact.id, "phone": Contact.phone,
+        "sender_id": sa.literal(sender.id if sender else None, sa.Integer),
+        "message_type_id": sa.literal(flow.message_type_id), "flow_id": sa.literal(flow.id),
+        "campaign_id": sa.literal(campaign.id if campaign else None, sa.Integer),
+        "link_id": sa.literal(link.id if link else None, sa.Integer),
+        "body": text.body(), "status": status, "block_reasons": reasons,
+        "send_after": send_after,
+        "idempotency_key": sa.literal(prefix) + _padded(Contact.id, sqlite),
+        "segments": count, "encoding": sa.literal(encoding),
+        "compliance_reply": sa.false(), "attempts": sa.literal(0),
+        "created_at": sa.literal(at, UTCDateTime()), "updated_at": sa.literal(at, UTCDateTime()),
+    }
 
 
 @dataclass
@@ -131,8 +138,8 @@ def _report(session: Session, written: _Written, already: int) -> SendReport:
     return report
 
 
-def _link(session: Session, app: Flask, flow: Flow, step: dict[str, Any],
-          payload: dict[str, Any], prefix: str) -> Link:
+def _link(session: Session, flow: Flow, step: dict[str, Any], payload: dict[str, Any],
+          prefix: str) -> Link:
     """The send's shared link: the one an earlier run of this send made, else a new one."""
     earlier = session.scalar(sa.select(Message.link_id).where(
         Message.idempotency_key >= prefix, Message.idempotency_key < prefix + "\x7f",
