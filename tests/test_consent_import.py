@@ -11,7 +11,7 @@ from flask import current_app
 from core.consent import chain, is_suppressed
 from core.consent.imports import Importer
 from core.consent.maintenance import rebuild
-from core.models import Consent, ConsentEvent, Contact, Disclosure
+from core.models import Consent, ConsentEvent, Contact, Disclosure, MessageType
 
 GOOD = """phone,message_type,action,occurred_at,source,source_detail,disclosure,page_url,ip,user_agent,first_name
 (415) 555-2671,marketing,opt_in,2026-03-01T15:30:00-05:00,web_form,checkout,Checkout,https://bloomandbranch.example/checkout,203.0.113.7,Mozilla/5.0,Ana
@@ -220,3 +220,37 @@ def test_imported_events_hash_as_the_ledger_verifies_them_whatever_they_hold(imp
     assert chain.verify(session).ok
     assert session.scalars(sa.select(ConsentEvent)).one().source_detail == \
         'form "17", 100% \\\\ signed\u2028été 😊'
+
+
+def test_a_batch_mixing_known_and_new_contacts_derives_what_the_ledger_would(importer, session):
+    """New contacts with one event take their state straight from it (all types for an
+    opt-out without one); known ones and new ones with several events are folded."""
+    run(importer, GOOD)
+    report = run(importer, """phone,message_type,action,occurred_at,source,disclosure
++14155552671,marketing,opt_out,2026-04-01T10:00:00Z,keyword,
++13125550101,all,opt_out,2026-04-01T10:00:00Z,keyword,
++13125550102,marketing,opt_in,2026-04-01T10:00:00Z,web_form,Checkout
++13125550103,marketing,opt_in,2026-04-01T10:00:00Z,web_form,Checkout
++13125550103,marketing,opt_out,2026-04-02T10:00:00Z,keyword,
+""")
+    assert (report.imported, report.errors) == (5, [])
+    assert rebuild(session, fix=False).differences == []
+    types = session.scalar(sa.select(sa.func.count()).select_from(MessageType))
+    states = session.execute(sa.select(Contact.phone, Consent.state).join(Contact)
+                             .where(Contact.phone.like("+1312555010%"))).all()
+    assert sorted(states) == sorted([("+13125550101", "opted_out")] * types
+                                    + [("+13125550102", "opted_in"),
+                                       ("+13125550103", "opted_out")])
+
+
+def test_an_instant_in_the_future_or_before_text_messages_is_refused(importer, session):
+    report = run(importer, """phone,message_type,action,occurred_at,source,disclosure
++14155552671,marketing,opt_in,2999-01-01T00:00:00Z,web_form,Checkout
++14155552671,all,opt_out,0999-01-01T00:00:00Z,keyword,
++14155552671,all,opt_out,1991-12-31T23:59:59Z,keyword,
++14155552671,all,opt_out,1992-01-01T00:00:00Z,keyword,
+""")
+    assert report.imported == 1
+    reasons = dict(report.errors)
+    assert "is in the future" in reasons[2]
+    assert "before 1992" in reasons[3] and "before 1992" in reasons[4]

@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from core.consent import chain
@@ -90,7 +90,6 @@ class RowParser:
                  (name.strip().lower().replace(" ", "_") for name in self.header)]
         self._where = [(name, names.index(name)) for name in COLUMNS if name in names]
         self._limited = [(name, LIMITS[name]) for name, _ in self._where if name in LIMITS]
-        self._recorded = chain.instant(self.recorded_at)
         self._hmac = PhoneHmacs(self.suppression_key)
         self._instants: dict[str, tuple[str, str, Any]] = {}
         self._nonces: list[str] = []
@@ -179,6 +178,12 @@ class RowParser:
         if found is None:
             moment = _timestamp(text)
             utc = moment.astimezone(UTC)
+            if utc > self.recorded_at + CLOCK_SKEW:
+                raise RowError(f"occurred_at {text!r} is in the future: consent cannot be "
+                               "recorded before it is given")
+            if utc.year < FIRST_SMS_YEAR:
+                raise RowError(f"occurred_at {text!r} is before {FIRST_SMS_YEAR}, the first "
+                               "text message")
             found = (moment.isoformat(), chain.instant(utc), stored_instant(utc, self.sqlite))
             if len(self._instants) > 100_000:
                 self._instants.clear()
@@ -199,6 +204,10 @@ class RowParser:
         if match is None:
             raise RowError(f"disclosure {name!r} has no version {wanted}")
         return match[1:]
+
+
+CLOCK_SKEW = timedelta(minutes=5)  # a source's clock may run a little ahead of ours
+FIRST_SMS_YEAR = 1992
 
 
 Chunk = tuple[int, str]  # (line number of its first record, CSV text of whole records)
@@ -272,7 +281,7 @@ ROW_WIDTH = len(Row._fields)
 
 def instant_of(row: Row) -> datetime:
     """A row's ``occurred_at`` as a datetime again (the writer needs it only now and then)."""
-    return datetime.strptime(row.occurred, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(row.occurred)  # 10x strptime; years are >= FIRST_SMS_YEAR
 
 
 def _timestamp(text: str | None) -> datetime:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from core.consent import chain
 from core.consent.import_rows import Row, RowParser, instant_of, parse_chunks, record_chunks
-from core.consent.ledger import OPT_OUT_REASON, fold, state_after, state_rows
+from core.consent.ledger import OPT_OUT_REASON, fold, state_after, state_after_sql, state_rows
 from core.db import (
     fast_insert,
     insert_rows,
@@ -165,9 +165,9 @@ class Importer:
         hashed = {"recorded_at": chain.instant(self.recorded_at), "actor": self.actor,
                   "campaign_id": None, "flow_id": None, "provider_message_id": None}
         seq, prev = head.seq, head.hash
-        events, evidence, written = [], [], []
-        for row, event_id in zip(fresh, reserve_ids(session, ConsentEvent.__table__,
-                                                    len(fresh)), strict=True):
+        events, evidence = [], []
+        event_ids = reserve_ids(session, ConsentEvent.__table__, len(fresh))
+        for row, event_id in zip(fresh, event_ids, strict=True):
             seq += 1
             contact_id = contacts[row.phone]
             digest = chain.digest({  # chain.event_digest's fields, straight from the row
@@ -183,40 +183,38 @@ class Importer:
                            self.actor, row.key, row.personal_hash, prev, digest))
             evidence.append((event_id, row.nonce, row.phone, row.first_name, row.last_name,
                              row.email, row.ip, row.user_agent))
-            written.append(_Written(event_id, seq, row.type_id, row.action, row.occurred_stored))
             prev = digest
         head.seq, head.hash = seq, prev
         session.flush()  # the head
         insert_rows(session, ConsentEvent.__table__, EVENT_KEYS, events)
         insert_rows(session, ConsentEvidence.__table__, EVIDENCE_KEYS, evidence)
         self._suppressions(fresh, new_phones)
-        self._derive_new(fresh, written, contacts, new_phones)
-        derive_states(session, {contacts[row.phone] for row in fresh
-                                if row.phone not in new_phones}, list(self.types.values()))
+        existing = {contacts[row.phone] for row in fresh if row.phone not in new_phones}
+        self._derive_new(fresh, events, new_phones, existing)
+        derive_states(session, existing, list(self.types.values()))
         report.imported += len(fresh)
 
-    def _derive_new(self, rows: list[Row], written: list[_Written], contacts: dict[str, int],
-                    new_phones: set[str]) -> None:
-        """Contacts created by this batch have no other events: fold them in memory (one
-        event, the usual case, decides on its own)."""
-        by_contact: dict[int, list[_Written]] = {}
-        for row, event in zip(rows, written, strict=True):
-            if row.phone in new_phones:
-                by_contact.setdefault(contacts[row.phone], []).append(event)
+    def _derive_new(self, rows: list[Row], events: list[tuple], new_phones: set[str],
+                    existing: set[int]) -> None:
+        """Contacts created by this batch have no other events. One event (the usual case)
+        decides on its own, so those states are copied from the events just written by one
+        INSERT ... SELECT; a contact with several events in the batch is folded here."""
+        if not new_phones:
+            return
+        counts = Counter(row.phone for row in rows)
+        several = {phone for phone, n in counts.items() if n > 1 and phone in new_phones}
+        by_contact: dict[int, list[_Written]] = defaultdict(list)
+        for row, event in zip(rows, events, strict=True) if several else ():
+            if row.phone in several:
+                by_contact[event[2]].append(_Written(event[0], event[1], row.type_id,
+                                                     row.action, row.occurred_stored))
         type_ids = list(self.types.values())
-        states = []
-        for contact_id, events in by_contact.items():
-            if len(events) == 1:
-                event = events[0]
-                state = state_after(event)
-                states.extend((contact_id, type_id, state, event.occurred_at, event.id)
-                              for type_id in ((event.message_type_id,)
-                                              if event.message_type_id else type_ids))
-            else:
-                states.extend((contact_id, type_id, state_after(deciding),
-                               deciding.occurred_at, deciding.id)
-                              for type_id, deciding in fold(events, type_ids).items())
-        insert_rows(self.session, Consent.__table__, CONSENT_KEYS, states)
+        self.session.execute(sa.insert(Consent).from_select(CONSENT_KEYS, single_event_states(
+            self.session, [event[0] for event in events], [*by_contact, *existing], type_ids)))
+        insert_rows(self.session, Consent.__table__, CONSENT_KEYS, [
+            (contact_id, type_id, state_after(deciding), deciding.occurred_at, deciding.id)
+            for contact_id, contact_events in by_contact.items()
+            for type_id, deciding in fold(contact_events, type_ids).items()])
 
     def _contacts(self, rows: list[Row]) -> tuple[dict[str, int], set[str]]:
         """Every row's contact id by phone, creating the contacts not seen before."""
@@ -282,6 +280,24 @@ class Importer:
                  .where(Contact.phone == phone, ConsentEvent.action == "opt_in",
                         ConsentEvent.occurred_at > moment))
         return self.session.scalar(query.limit(1)) is not None
+
+
+def single_event_states(session: Session, event_ids: list[int], except_contacts: list[int],
+                        type_ids: list[int]) -> sa.Select:
+    """The ``Consent`` rows that the events just written (``event_ids``, reserved while the
+    chain head was locked, so no one else's event lies between them) decide on their own:
+    those of every contact but ``except_contacts``, whose only event each is. An event
+    decides for its message type, or for every type when it has none."""
+    event, kind = ConsentEvent.__table__, MessageType.__table__
+    query = (sa.select(event.c.contact_id, kind.c.id, state_after_sql(event.c.action),
+                       event.c.occurred_at, event.c.id)
+             .select_from(event.join(kind, sa.or_(event.c.message_type_id.is_(None),
+                                                  event.c.message_type_id == kind.c.id)))
+             .where(event.c.id.between(min(event_ids), max(event_ids)),
+                    kind.c.id.in_(type_ids)))
+    if except_contacts:
+        query = query.where(~one_of(session, event.c.contact_id, except_contacts))
+    return query
 
 
 def derive_states(session: Session, contact_ids: set[int], type_ids: list[int]) -> None:

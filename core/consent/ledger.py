@@ -62,6 +62,11 @@ def state_after(event: ConsentEvent) -> str:
     return "opted_in" if event.action == "opt_in" else "opted_out"
 
 
+def state_after_sql(action: sa.ColumnElement) -> sa.ColumnElement:
+    """:func:`state_after` in SQL, for events read by a bulk statement."""
+    return sa.case((action == "opt_in", "opted_in"), else_="opted_out")
+
+
 def state_rows(events_by_contact: Mapping[int, Iterable[ConsentEvent]],
                type_ids: Iterable[int]) -> list[dict]:
     """``Consent`` rows (as dicts for a bulk insert) folded from each contact's events."""
