@@ -190,12 +190,12 @@ class Importer:
         insert_rows(session, ConsentEvidence.__table__, EVIDENCE_KEYS, evidence)
         self._suppressions(fresh, new_phones)
         existing = {contacts[row.phone] for row in fresh if row.phone not in new_phones}
-        self._derive_new(fresh, events, new_phones, existing)
+        self._derive_new(fresh, events, event_ids, new_phones, existing)
         derive_states(session, existing, list(self.types.values()))
         report.imported += len(fresh)
 
-    def _derive_new(self, rows: list[Row], events: list[tuple], new_phones: set[str],
-                    existing: set[int]) -> None:
+    def _derive_new(self, rows: list[Row], events: list[tuple], event_ids: list[int],
+                    new_phones: set[str], existing: set[int]) -> None:
         """Contacts created by this batch have no other events. One event (the usual case)
         decides on its own, so those states are copied from the events just written by one
         INSERT ... SELECT; a contact with several events in the batch is folded here."""
@@ -204,13 +204,14 @@ class Importer:
         counts = Counter(row.phone for row in rows)
         several = {phone for phone, n in counts.items() if n > 1 and phone in new_phones}
         by_contact: dict[int, list[_Written]] = defaultdict(list)
-        for row, event in zip(rows, events, strict=True) if several else ():
-            if row.phone in several:
-                by_contact[event[2]].append(_Written(event[0], event[1], row.type_id,
-                                                     row.action, row.occurred_stored))
+        if several:
+            for row, (event_id, seq, contact_id, *_) in zip(rows, events, strict=True):
+                if row.phone in several:
+                    by_contact[contact_id].append(_Written(event_id, seq, row.type_id,
+                                                           row.action, row.occurred_stored))
         type_ids = list(self.types.values())
         self.session.execute(sa.insert(Consent).from_select(CONSENT_KEYS, single_event_states(
-            self.session, [event[0] for event in events], [*by_contact, *existing], type_ids)))
+            self.session, event_ids, [*by_contact, *existing], type_ids)))
         insert_rows(self.session, Consent.__table__, CONSENT_KEYS, [
             (contact_id, type_id, state_after(deciding), deciding.occurred_at, deciding.id)
             for contact_id, contact_events in by_contact.items()
