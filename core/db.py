@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -170,6 +171,21 @@ def sqlite_cache(session: Any, mebibytes: int) -> Iterator[Callable[[], None]]:
     finally:
         for raw, before in touched.values():
             raw.execute(f"PRAGMA cache_size={int(before)}")
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cycle collector for a bulk job. Building a million row tuples (none of
+    them in a cycle) otherwise sets off a collection every 700 allocations and a full one
+    each time the heap grows by a quarter: an eighth of a large import's time. Reference
+    counting still frees everything; the collector resumes, as it was, afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def one_of(session: Any, column: Any, values: Iterable[Any]) -> Any:

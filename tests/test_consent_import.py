@@ -1,6 +1,7 @@
 """CSV import and export of consent records."""
 
 import csv
+import gc
 import io
 import json
 
@@ -147,6 +148,9 @@ def test_rows_validated_in_a_worker_process_import_the_same(importer, session):
     assert (good.imported, good.errors) == (3, [])
     assert bad.imported == 1 and sorted(dict(bad.errors)) == [2, 3, 4, 5, 6, 7, 8]
     assert chain.verify(session).ok and rebuild(session, fix=False).differences == []
+    header_only = importer.run(io.StringIO(GOOD.splitlines()[0] + "\n"), workers=1)
+    assert (header_only.imported, header_only.errors) == (0, [])
+    assert gc.isenabled()  # paused for the import only
 
 
 def test_admin_upload_imports_and_lists_rejects(client, login, session):

@@ -8,8 +8,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import multiprocessing
 import secrets
+from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -246,16 +248,25 @@ def parse_chunks(parser: RowParser, chunks: Iterable[Chunk],
         for chunk in chunks:
             yield parser.parse_chunk(chunk)
         return
+    chunks = iter(chunks)
+    first = next(chunks, None)
+    if first is None:
+        return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                              initializer=_start_worker, initargs=(parser,)) as pool:
-        pending: list[Future] = []
-        for chunk in chunks:
-            pending.append(pool.submit(_parse_in_worker, chunk))
-            if len(pending) >= IN_FLIGHT + workers:
-                yield _from_worker(pending.pop(0).result())
-        for future in pending:
-            yield _from_worker(future.result())
+        pending: deque[Future] = deque(
+            pool.submit(_parse_in_worker, chunk)
+            for chunk in itertools.islice(chunks, IN_FLIGHT + workers))
+        # A worker takes a second or two to start (it imports the application): the first
+        # chunk is parsed here meanwhile, so the writer starts at once.
+        yield parser.parse_chunk(first)
+        while pending:
+            parsed = pending.popleft().result()
+            chunk = next(chunks, None)
+            if chunk is not None:
+                pending.append(pool.submit(_parse_in_worker, chunk))
+            yield _from_worker(parsed)
 
 
 _worker_parser: RowParser | None = None

@@ -36,6 +36,7 @@ from core.consent.import_rows import Row, RowParser, instant_of, parse_chunks, r
 from core.consent.ledger import OPT_OUT_REASON, fold, state_after, state_after_sql, state_rows
 from core.db import (
     fast_insert,
+    gc_paused,
     insert_rows,
     one_of,
     reserve_ids,
@@ -126,7 +127,7 @@ class Importer:
         unclosed: list[int] = []
         chunks = record_chunks(lines, lines_read + 1, batch_size, unclosed)
         committed = time.monotonic()
-        with sqlite_cache(self.session, CACHE_MIB) as tune:
+        with gc_paused(), sqlite_cache(self.session, CACHE_MIB) as tune:
             for parsed in parse_chunks(parser, chunks, workers):
                 rows = []
                 for item in parsed:
