@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from flask_sqlalchemy_lite import SQLAlchemy
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -195,7 +196,7 @@ def one_of(session: Any, column: Any, values: Iterable[Any]) -> Any:
     values = list(values)
     if session.get_bind().dialect.name == "postgresql":
         return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(column.type)))
-    each = sa.func.json_each(sa.bindparam(None, json.dumps(values), type_=sa.String))
+    each = sa.func.json_each(sa.bindparam(None, orjson.dumps(values).decode(), type_=sa.String))
     return column.in_(sa.select(sa.column("value")).select_from(each))
 
 
