@@ -80,7 +80,7 @@ def load(app: Flask, contacts: int = 200, seed: int = 7) -> bool:
                       actor="web form", evidence=browser, campaign_id=campaign.id)
         roll = rng.random()
         if roll < 0.6:
-            later = joined + timedelta(hours=rng.randint(0, 72))
+            later = min(joined + timedelta(hours=rng.randint(0, 72)), now)
             if rng.random() < 0.5:
                 ledger.opt_in(contact, types["marketing"], source="keyword",
                               disclosure=marketing_disclosure, occurred_at=later,
@@ -92,12 +92,12 @@ def load(app: Flask, contacts: int = 200, seed: int = 7) -> bool:
                               actor="web form", evidence=browser, campaign_id=campaign.id)
         if roll < 0.1:
             ledger.opt_out(contact, None, source="keyword", actor="inbound SMS",
-                           occurred_at=joined + timedelta(days=rng.randint(4, 30)),
+                           occurred_at=min(joined + timedelta(days=rng.randint(4, 30)), now),
                            source_detail="STOP", evidence=Evidence(keyword_text="STOP"))
         elif roll < 0.15:
             ledger.opt_out(contact, types["marketing"], source="admin",
                            actor="support@bloomandbranch.example",
-                           occurred_at=joined + timedelta(days=rng.randint(4, 30)),
+                           occurred_at=min(joined + timedelta(days=rng.randint(4, 30)), now),
                            source_detail="phone call: asked for no more promotions")
     session.flush()
     for seed in seeds.SEED_FLOWS:  # the four ready-made flows, live

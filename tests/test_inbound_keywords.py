@@ -119,6 +119,17 @@ def test_stop_and_start_out_of_order_follow_the_provider_timestamps(session, cam
     assert not suppressed(session)
 
 
+def test_a_start_stamped_far_ahead_is_taken_as_sent_now_and_a_later_stop_wins(session,
+                                                                              campaign):
+    """A provider clock a year ahead must not date the START after every STOP to come."""
+    now = datetime.now(UTC)
+    start = text(session, "START", "SM1", at=now + timedelta(days=365))
+    assert now <= start.event.occurred_at <= datetime.now(UTC)
+    text(session, "STOP", "SM2", at=datetime.now(UTC))
+    assert set(states(session).values()) == {"opted_out"}
+    assert suppressed(session)
+
+
 def test_a_replayed_inbound_message_is_a_no_op(session, campaign):
     text(session, "STOP", "SM1")
     events = session.scalar(sa.select(sa.func.count(ConsentEvent.id)))

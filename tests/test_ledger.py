@@ -100,6 +100,50 @@ def test_naive_timestamps_are_refused(setup):
         ledger.opt_out(contact, None, source="admin", occurred_at=datetime(2026, 3, 1), actor="x")
 
 
+@pytest.mark.parametrize("occurred_at", [datetime.now(UTC) + timedelta(days=400),
+                                         datetime(1991, 12, 31, tzinfo=UTC)])
+def test_an_opt_in_dated_in_the_future_or_before_sms_is_refused(session, setup, occurred_at):
+    ledger, contact, disclosure, types = setup
+    with pytest.raises(ConsentRefused, match="impossible"):
+        ledger.opt_in(contact, types["marketing"], source="web_form", disclosure=disclosure,
+                      occurred_at=occurred_at, actor="api")
+    assert session.scalar(sa.select(sa.func.count(ConsentEvent.id))) == 0
+
+
+def test_a_future_dated_opt_in_cannot_outrank_a_later_stop(session, setup):
+    """Were it recorded, an opt-in dated next year would win over every STOP sent before
+    then, and the STOP would not even suppress the number."""
+    ledger, contact, disclosure, types = setup
+    with pytest.raises(ConsentRefused):
+        ledger.opt_in(contact, types["marketing"], source="web_form", disclosure=disclosure,
+                      occurred_at=datetime.now(UTC) + timedelta(days=365), actor="api")
+    ledger.opt_out(contact, None, source="keyword", occurred_at=datetime.now(UTC), actor="sms")
+    assert set(states(session, contact).values()) == {"opted_out"}
+    assert is_suppressed(session, current_app.config["SUPPRESSION_KEY"], contact.phone)
+
+
+@pytest.mark.parametrize("occurred_at", [datetime.now(UTC) + timedelta(days=400),
+                                         datetime(999, 1, 1, tzinfo=UTC)])
+def test_an_opt_out_with_an_impossible_time_is_recorded_as_of_now(session, setup, occurred_at):
+    ledger, contact, disclosure, types = setup
+    ledger.opt_in(contact, types["marketing"], source="web_form", disclosure=disclosure,
+                  occurred_at=T0, actor="web form")
+    before = datetime.now(UTC)
+    event = ledger.opt_out(contact, None, source="admin", occurred_at=occurred_at, actor="x")
+    assert before <= event.occurred_at <= datetime.now(UTC)
+    assert event.occurred_at == event.recorded_at
+    assert set(states(session, contact).values()) == {"opted_out"}
+    assert is_suppressed(session, current_app.config["SUPPRESSION_KEY"], contact.phone)
+
+
+def test_a_source_clock_a_little_ahead_is_accepted(session, setup):
+    ledger, contact, disclosure, types = setup
+    ahead = datetime.now(UTC) + timedelta(minutes=2)
+    event = ledger.opt_in(contact, types["marketing"], source="web_form", disclosure=disclosure,
+                          occurred_at=ahead, actor="web form")
+    assert event.occurred_at == ahead
+
+
 def test_timestamps_come_back_timezone_aware(session, setup):
     ledger, contact, disclosure, types = setup
     ledger.opt_out(contact, None, source="admin", occurred_at=T0, actor="x")

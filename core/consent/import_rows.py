@@ -15,10 +15,11 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from core.consent import chain
+from core.consent.ledger import CLOCK_SKEW, FIRST_SMS_YEAR
 from core.consent.suppression import PhoneHmacs
 from core.db import stored_instant
 from core.location import LocationError, locate
@@ -206,10 +207,6 @@ class RowParser:
         if match is None:
             raise RowError(f"disclosure {name!r} has no version {wanted}")
         return match[1:]
-
-
-CLOCK_SKEW = timedelta(minutes=5)  # a source's clock may run a little ahead of ours
-FIRST_SMS_YEAR = 1992
 
 
 Chunk = tuple[int, str]  # (line number of its first record, CSV text of whole records)

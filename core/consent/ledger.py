@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -26,6 +26,8 @@ from core.models import (
 from hooks.types import ConsentSource
 
 OPT_OUT_REASON = "opt_out"
+CLOCK_SKEW = timedelta(minutes=5)  # a source's clock may run a little ahead of ours
+FIRST_SMS_YEAR = 1992
 
 
 class ConsentRefused(ValueError):
@@ -159,6 +161,8 @@ class Ledger:
     ) -> ConsentEvent:
         if occurred_at.tzinfo is None:
             raise ConsentRefused("occurred_at must be timezone-aware.")
+        now = utcnow()
+        occurred_at = when_it_happened(action, occurred_at, now)
         if contact.erased_at is not None or not contact.phone:
             raise ConsentRefused("This contact's personal data was erased.")
         if contact.id is None:
@@ -174,7 +178,7 @@ class Ledger:
             page_url=evidence.page_url,
             document_url=evidence.document_url,
             occurred_at=occurred_at,
-            recorded_at=utcnow(),
+            recorded_at=now,
             actor=actor,
             campaign_id=campaign_id,
             flow_id=flow_id,
@@ -196,6 +200,25 @@ class Ledger:
         self.session.flush()
         derive_state(self.session, contact.id)
         return event
+
+
+def when_it_happened(action: str, occurred_at: datetime, now: datetime) -> datetime:
+    """The ``occurred_at`` the ledger records. Consent is not given in the future (past a
+    source's clock running ``CLOCK_SKEW`` ahead) nor before the first text message. Such an
+    opt-in is refused: dated in the future, it would outrank every STOP sent until then. An
+    opt-out is never refused: with an impossible time it is recorded as of ``now``, when it
+    reached us, so it takes effect at once."""
+    if not impossible_time(occurred_at, now):
+        return occurred_at
+    if action == "opt_out":
+        return now
+    raise ConsentRefused(f"occurred_at {occurred_at.isoformat()} is impossible for an opt-in: "
+                         f"after now or before {FIRST_SMS_YEAR}, the first text message.")
+
+
+def impossible_time(occurred_at: datetime, now: datetime) -> bool:
+    """After ``now`` by more than a clock's drift, or before the first text message."""
+    return occurred_at > now + CLOCK_SKEW or occurred_at.year < FIRST_SMS_YEAR
 
 
 def derive_state(session: Session, contact_id: int) -> None:

@@ -7,7 +7,7 @@ the reply is the outbox's job (the sending pipeline).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -15,7 +15,9 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from core.consent import Evidence, app_ledger
+from core.consent.ledger import impossible_time
 from core.consent.suppression import is_suppressed
+from core.db import utcnow
 from core.deadlines import revocation_due
 from core.gate.check import Outgoing, gate_for
 from core.keywords import classify, normalize, replies, vocabulary
@@ -66,6 +68,11 @@ def receive(session: Session, app: Flask, inbound: Inbound,
             provider_replied: bool = False) -> Outcome:
     """Record what ``inbound`` means. ``provider_replied``: the vendor already answered this
     STOP/HELP/START itself (e.g. Twilio Advanced Opt-Out), so the core sends no second reply."""
+    now = utcnow()
+    if impossible_time(inbound.sent_at, now):
+        # A provider clock far ahead (or garbage): the message was sent by the time it
+        # reached us. Dated next year, a START would outrank every STOP until then.
+        inbound = replace(inbound, sent_at=now)
     key = f"in:{inbound.provider}:{inbound.provider_message_id}"
     if session.scalar(sa.select(Message.id).where(Message.idempotency_key == key)):
         return Outcome(None, None, duplicate=True)
