@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from core.consent import chain
-from core.consent.ledger import CLOCK_SKEW, FIRST_SMS_YEAR
+from core.consent.ledger import FIRST_SMS_YEAR, impossible_time
 from core.consent.suppression import PhoneHmacs
 from core.db import stored_instant
 from core.location import LocationError, locate
@@ -181,11 +181,10 @@ class RowParser:
         if found is None:
             moment = _timestamp(text)
             utc = moment.astimezone(UTC)
-            if utc > self.recorded_at + CLOCK_SKEW:
+            if impossible_time(utc, self.recorded_at):  # the ledger's own rule
                 raise RowError(f"occurred_at {text!r} is in the future: consent cannot be "
-                               "recorded before it is given")
-            if utc.year < FIRST_SMS_YEAR:
-                raise RowError(f"occurred_at {text!r} is before {FIRST_SMS_YEAR}, the first "
+                               "recorded before it is given" if utc > self.recorded_at else
+                               f"occurred_at {text!r} is before {FIRST_SMS_YEAR}, the first "
                                "text message")
             found = (moment.isoformat(), chain.instant(utc), stored_instant(utc, self.sqlite))
             if len(self._instants) > 100_000:
