@@ -186,6 +186,55 @@ def keywords_classify(text: str, campaign_id: int | None, as_json: bool) -> None
     click.echo(f"reply:   {result['reply'] or '(none)'}")
 
 
+@keywords_group.command("evaluate")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--campaign", "campaign_id", type=int, help="Add this campaign's keywords.")
+@click.option("--builtin", is_flag=True,
+              help="Use the built-in keyword data instead of this database's keyword table.")
+@click.option("--min-recall", type=float, default=0.99, show_default=True,
+              help="Exit 1 when the recall of opt_out is below this.")
+@click.option("--max-false-opt-outs", type=int, default=0, show_default=True,
+              help="Exit 1 when more texts than this are wrongly classified opt_out.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--quiet", is_flag=True, help="Leave out the list of mistakes.")
+@with_appcontext
+def keywords_evaluate(path: str, campaign_id: int | None, builtin: bool, min_recall: float,
+                      max_false_opt_outs: int, as_json: bool, quiet: bool) -> None:
+    """Precision and recall per class on a labelled CSV (columns: text, label)."""
+    from core import plugins
+    from core.keywords import vocabulary
+    from core.keywords.evaluate import CorpusError, evaluate, read_corpus
+    from core.models import Campaign
+
+    try:
+        rows = read_corpus(path)
+    except CorpusError as error:
+        raise click.BadParameter(str(error), param_hint="PATH") from None
+    if builtin:
+        words = vocabulary.from_specs(plugins.keyword_specs(
+            current_app.extensions["consentdesk"].pm))
+    else:
+        words = vocabulary.load(db.session)
+        if not words.rules:
+            raise click.ClickException("The keyword table is empty: run 'consentdesk db "
+                                       "upgrade', or pass --builtin.")
+    if campaign_id is not None:
+        campaign = db.session.get(Campaign, campaign_id)
+        if campaign is None:
+            raise click.BadParameter(f"No campaign with id {campaign_id}.",
+                                     param_hint="--campaign")
+        words = words.with_campaign(campaign.opt_in_keywords or (),
+                                    campaign.opt_out_keywords or (),
+                                    campaign.help_keywords or ())
+    report = evaluate(rows, words)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        click.echo("\n".join(report.lines(show_mistakes=not quiet)))
+    if report.revocation_recall < min_recall or report.false_opt_outs > max_false_opt_outs:
+        sys.exit(1)
+
+
 @click.group("gate")
 def gate_group() -> None:
     """The compliance gate."""

@@ -36,7 +36,8 @@ def sync_keywords(app: Flask) -> None:
         key = (spec.kind, spec.language, spec.text)
         if key not in existing:
             existing.add(key)
-            db.session.add(Keyword(kind=spec.kind, language=spec.language, text=spec.text))
+            db.session.add(Keyword(kind=spec.kind, language=spec.language, text=spec.text,
+                                   meaning=spec.meaning))
     db.session.flush()
 
 

@@ -89,16 +89,34 @@ class MessageTypeSpec:
 
 @dataclass(frozen=True)
 class KeywordSpec:
-    """A keyword or phrase the keyword engine matches in inbound texts.
+    """A keyword, word list or pattern the keyword engine reads inbound texts with.
 
-    ``kind``: ``opt_out``, ``help``, ``opt_in`` (a whole-message keyword), ``phrase`` (a
-    revocation phrase found anywhere in a message) or ``filler`` (a word that may stand
-    beside an opt-out keyword without changing its meaning, like "please").
+    ``kind`` is one of:
+
+    - ``opt_out``, ``help``, ``opt_in``: a keyword that is the whole message ("STOP");
+    - ``filler``: a word that may stand beside a keyword without changing it ("please");
+    - ``phrase``: a revocation pattern found anywhere in a message ("{halt} {messaging}"
+      reads "stop texting"); ``harmless``: an ordinary reading of the same words ("stop by");
+      ``doubt``: a text a person must decide; ``join``: an opt-in in a sentence ("sign me
+      up"); ``event``: a reply a flow acts on, ``meaning`` being the event
+      ("appointment.cancel_requested");
+    - ``slot``: comma-separated words a pattern names as ``{meaning}``; a slot may hold
+      ``{other}`` to include another slot; ``spelling``: comma-separated misspellings of
+      ``meaning``; ``type``: comma-separated words naming the message type ``meaning``
+      ("promos" -> marketing); ``total``: words that make a revocation cover every type;
+      ``trigger``: words that, unexplained by any pattern, send a text to review;
+      ``fuzzy`` and ``near_miss``: long words the speller may correct, and real words it
+      must not turn into them; ``skip``: words dropped before patterns are read ("really").
+
+    Patterns are words separated by spaces: ``a|b`` either word, ``{slot}``, ``!{slot}``
+    (one word outside the slot), ``...`` (up to three words), ``^``/``$`` (clause start and
+    end), ``?`` after any of them for optional. See ``core.keywords.patterns``.
     """
 
     kind: str
     text: str
     language: str = "en"
+    meaning: str | None = None
 
 
 @dataclass(frozen=True)

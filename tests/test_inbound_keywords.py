@@ -141,9 +141,10 @@ def test_a_replayed_inbound_message_is_a_no_op(session, campaign):
 
 def test_a_possible_revocation_opens_a_ticket_due_in_10_business_days(session, campaign):
     text(session, "JOIN", "SM1")
-    outcome = text(session, "see you at the end of the day", "SM2")
+    outcome = text(session, "Oops, I think I texted stop by accident", "SM2")
     ticket = session.scalars(sa.select(RevocationTicket)).one()
-    assert (ticket.possible, ticket.matched, ticket.status) == (True, "end", "open")
+    assert (ticket.possible, ticket.status) == (True, "open")
+    assert "by accident" in ticket.matched
     # Fri 2026-11-20 + 10 business days, Thanksgiving (11-26) skipped: Mon 2026-12-07.
     assert ticket.due_at.astimezone(EASTERN).isoformat() == "2026-12-07T23:59:59-05:00"
     assert outcome.reply is None and outcome.event is None
@@ -162,8 +163,8 @@ def test_plain_replies_change_nothing(session, campaign):
 def test_support_resolves_review_tickets_and_overdue_ones_stand_out(client, login, session,
                                                                     campaign):
     text(session, "JOIN", "SM1")
-    text(session, "see you at the end of the day", "SM2")  # due 2026-12-07: not yet overdue
-    text(session, "I need to cancel my appointment", "SM3", at=T0 - timedelta(days=60))
+    text(session, "Cancel it", "SM2")  # due 2026-12-07: not yet overdue
+    text(session, "I need to cancel", "SM3", at=T0 - timedelta(days=60))
     tickets = session.scalars(sa.select(RevocationTicket).order_by(RevocationTicket.id)).all()
     first_id, second_id = tickets[0].id, tickets[1].id
     session.commit()
@@ -194,7 +195,7 @@ def test_a_revocation_by_email_is_recorded_at_once_with_a_follow_up_ticket(runne
 
 
 def test_dashboard_counts_overdue_revocations(client, login, session, campaign):
-    text(session, "I need to cancel my appointment", "SM1", at=T0 - timedelta(days=60))
+    text(session, "I need to cancel", "SM1", at=T0 - timedelta(days=60))
     session.commit()
     login("support")
     home = client.get("/admin/").get_data(as_text=True)
@@ -267,4 +268,68 @@ def test_a_late_answer_changes_nothing(session, asking_campaign):
     text(session, "STOP", "SM2", at=T0)
     late = text(session, "1", "SM3", at=T0 + timedelta(hours=25))
     assert late.classification.kind == "none" and late.event is None
+    assert set(states(session).values()) == {"opted_out"}
+
+
+def test_a_revocation_in_a_sentence_opts_out_of_everything_with_the_text_as_evidence(
+        session, campaign):
+    text(session, "JOIN", "SM1")
+    body = "I told you guys already, I don't want these texts anymore"
+    outcome = text(session, body, "SM2", at=T0 + timedelta(minutes=3))
+    assert outcome.classification.kind == "opt_out"
+    assert set(states(session).values()) == {"opted_out"}
+    assert suppressed(session)
+    assert outcome.event.message_type_id is None  # every message type
+    assert outcome.event.evidence.keyword_text == body
+    assert outcome.reply.body.startswith("Bloom & Branch: You have been unsubscribed")
+
+
+def test_a_revocation_that_names_a_type_stops_only_that_type_and_says_so(session, campaign):
+    from core.consent import app_ledger
+    from core.models import Disclosure, MessageType
+
+    text(session, "JOIN", "SM1")
+    contact = session.scalars(sa.select(Contact).filter_by(phone=CUSTOMER)).one()
+    transactional = session.scalars(sa.select(MessageType).filter_by(slug="transactional")).one()
+    disclosure = Disclosure(name="Order updates", version=1, text="Order texts from us.")
+    session.add(disclosure)
+    app_ledger(current_app, session).opt_in(contact, transactional, source="web_form",
+                                            disclosure=disclosure, occurred_at=T0,
+                                            actor="web form")
+    session.commit()
+    outcome = text(session, "No more promos please", "SM2", at=T0 + timedelta(minutes=1))
+    assert states(session) == {"marketing": "opted_out", "transactional": "opted_in"}
+    assert not suppressed(session)
+    assert outcome.reply.body == (
+        "Bloom & Branch: You are unsubscribed from marketing texts and will get no more of "
+        "them. Reply STOP to end all texts, HELP for help.")
+    again = text(session, "stop sending promos", "SM3", at=T0 + timedelta(minutes=2))
+    assert again.reply is None  # one confirmation
+
+
+def test_cancel_my_appointment_is_a_flow_event_not_an_opt_out(session, campaign):
+    from core.models import FlowEvent
+
+    text(session, "JOIN", "SM1")
+    outcome = text(session, "I need to cancel my appointment tomorrow", "SM2")
+    assert outcome.classification.kind == "none"
+    assert states(session)["marketing"] == "opted_in"
+    event = session.scalars(sa.select(FlowEvent)).one()
+    assert (event.kind, event.source) == ("appointment.cancel_requested", "sms")
+    assert event.payload["text"] == "I need to cancel my appointment tomorrow"
+    text(session, "I need to cancel my appointment tomorrow", "SM2")  # the provider retries
+    assert session.scalar(sa.select(sa.func.count(FlowEvent.id))) == 1
+
+
+def test_a_bare_yes_from_someone_never_opted_in_starts_no_consent(session, campaign):
+    outcome = text(session, "YES", "SM1")
+    assert outcome.classification.kind == "opt_in"
+    assert outcome.event is None and outcome.reply is None
+    assert session.scalar(sa.select(sa.func.count(ConsentEvent.id))) == 0
+
+
+def test_a_spanish_revocation_opts_out(session, campaign):
+    text(session, "JOIN", "SM1")
+    outcome = text(session, "Por favor ya no me manden mensajes", "SM2")
+    assert outcome.classification.kind == "opt_out"
     assert set(states(session).values()) == {"opted_out"}

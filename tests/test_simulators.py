@@ -15,7 +15,7 @@ def test_keywords_classify_prints_class_and_reply(runner):
 
 
 def test_keywords_classify_review_has_no_reply(runner):
-    result = runner.invoke(["keywords", "classify", "see you at the end of the day"])
+    result = runner.invoke(["keywords", "classify", "Cancel it"])
     assert result.exit_code == 0
     assert "class:   review" in result.output and "reply:   (none)" in result.output
 
@@ -71,7 +71,7 @@ def test_admin_simulator_pages(client, login, session):
     page = client.get("/admin/simulators/?text=Please+stop+texting+me")
     assert page.status_code == 200
     body = page.get_data(as_text=True)
-    assert "opt_out" in body and "revocation phrase" in body
+    assert "opt_out" in body and "revocation" in body
     gate = client.get("/admin/simulators/?phone=%2B13055550199&type=marketing"
                       "&at=2026-11-23T12%3A00%3A00-05%3A00").get_data(as_text=True)
     assert "no_consent" in gate

@@ -15,18 +15,46 @@ from markupsafe import Markup
 from admin.base import SecureModelView, SecureView
 from core.consent import app_ledger
 from core.db import db, utcnow
+from core.keywords import patterns
+from core.keywords.vocabulary import load
 from core.models import Contact, RevocationTicket
+from core.models.keywords import KEYWORD_KINDS
 from core.phone import InvalidPhone
 from core.simulate import SimulationError, classify_text, gate_check
 
 
+def _valid_keyword_text(form: Any, field: Any) -> None:
+    """A pattern must compile against the slots the table holds ("{halt} ... {messages}")."""
+    from wtforms.validators import ValidationError
+
+    kind = form.kind.data
+    if kind not in ("phrase", "harmless", "doubt", "join", "event", "pair"):
+        return
+    slots = load(db.session).slots
+    try:
+        for half in (field.data or "").split("&"):
+            patterns.compile_pattern(half.replace("{ing}", "x").replace("{num}", "x"), slots)
+    except patterns.PatternError as error:
+        raise ValidationError(f"This pattern cannot be read: {error}.") from None
+
+
 class KeywordView(SecureModelView):
+    """The words and patterns the keyword engine reads inbound texts with."""
+
     area = "campaigns"
-    column_list = ("kind", "language", "text", "active", "created_at")
-    column_searchable_list = ("text",)
-    column_filters = ("kind", "language", "active")
-    form_columns = ("kind", "language", "text", "active")
-    form_choices = {"kind": [(k, k) for k in ("opt_out", "help", "opt_in", "phrase", "filler")]}
+    column_list = ("kind", "language", "text", "meaning", "active", "created_at")
+    column_searchable_list = ("text", "meaning")
+    column_filters = ("kind", "language", "meaning", "active")
+    form_columns = ("kind", "language", "text", "meaning", "active")
+    form_choices = {"kind": [(k, k) for k in KEYWORD_KINDS]}
+    column_descriptions = {
+        "kind": "opt_out/help/opt_in: a whole-message keyword; phrase: a revocation pattern; "
+                "harmless: an everyday reading; doubt: a person decides; slot: a word list "
+                "patterns name as {meaning}",
+        "text": "A keyword, a pattern such as '{halt} ... {messages}', or comma-separated words",
+        "meaning": "The slot, spelling, message type or flow event the row is about",
+    }
+    form_args = {"text": {"validators": [_valid_keyword_text]}}
 
 
 def _due(_view: Any, _context: Any, ticket: RevocationTicket, _name: str) -> Markup:

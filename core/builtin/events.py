@@ -19,4 +19,11 @@ def register_event_types():
         EventType("ticket.solved", "A helpdesk ticket was solved.", ("ticket_id", "url")),
         EventType("contact.created", "A contact was added.", ()),
         EventType("campaign.send", "Send now: a manual send to a flow's audience.", ("offer", "url")),
+        # Replies the keyword engine recognises (core.keywords): the person's own words.
+        EventType("appointment.cancel_requested", "A reply asked to cancel an appointment.",
+                  ("text",)),
+        EventType("appointment.reschedule_requested", "A reply asked to move an appointment.",
+                  ("text",)),
+        EventType("appointment.confirmed", "A reply confirmed an appointment.", ("text",)),
+        EventType("order.cancel_requested", "A reply asked to cancel an order.", ("text",)),
     ]

@@ -1,43 +1,45 @@
-"""The default keywords and revocation phrases (FCC TCPA revocation rule, 2025-04-11)."""
+"""The default keywords, word lists and patterns, in English and Spanish.
 
+The data lives in :mod:`core.builtin.keywords_en` and :mod:`core.builtin.keywords_es`; this
+plugin turns it into :class:`hooks.KeywordSpec` rows (``consentdesk db upgrade`` copies them
+into the editable keyword table). A plugin adds a language, a word or a pattern the same way.
+"""
+
+from types import ModuleType
+
+from core.builtin import keywords_en, keywords_es
 from hooks import KeywordSpec, hookimpl
 
-OPT_OUT = {
-    "en": ("STOP", "STOPALL", "STOP ALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE",
-           "OPTOUT", "OPT OUT"),
-    "es": ("PARAR", "CANCELAR", "ALTO", "BASTA", "BAJA", "NO MAS"),
-}
-HELP = ("HELP", "INFO")
-OPT_IN = ("START", "YES", "UNSTOP")
-FILLER = ("please", "pls", "plz", "now", "all", "it", "this", "me", "thanks", "thank", "you",
-          "ok", "okay", "just", "asap", "por", "favor", "ya")
-PHRASES = {
-    "en": (
-        "stop texting", "stop text", "stop messaging", "stop sending", "stop contacting",
-        "stop calling", "stop these", "stop the texts", "stop the messages", "please stop",
-        "stop please", "unsubscribe", "unsubscribe me", "remove me", "remove my number",
-        "take me off", "take my number off", "opt me out", "don't text", "dont text",
-        "do not text", "don't message", "do not message", "don't contact", "do not contact",
-        "no more texts", "no more messages", "no more text", "not interested",
-        "wrong number", "wrong person", "leave me alone", "i didn't sign up",
-        "i did not sign up", "never signed up", "cancel my subscription", "cancel texts",
-        "end texts", "quit texting", "quit sending", "lose my number", "delete my number",
-    ),
-    "es": (
-        "no mas", "no mas mensajes", "darme de baja",
-        "dar de baja", "no me envies", "no me envien", "no me escribas", "deja de",
-        "dejen de", "eliminar mi numero", "numero equivocado", "no quiero mensajes",
-    ),
-}
+LANGUAGES: dict[str, ModuleType] = {"en": keywords_en, "es": keywords_es}
+# Negations that cancel a revocation right after them ("don't stop", "never unsubscribe me").
+FLIP = ("don't, do not, never, not, dnt, please don't, please do not, don't ever, "
+        "do not ever, never ever, won't ever")
+
+
+def specs_for(language: str, data: ModuleType) -> list[KeywordSpec]:
+    specs = [KeywordSpec(kind, word, language)
+             for kind, words in (("opt_out", data.OPT_OUT), ("help", data.HELP),
+                                 ("opt_in", data.OPT_IN), ("filler", data.FILLER))
+             for word in words]
+    specs += [KeywordSpec("slot", words, language, name) for name, words in data.SLOTS.items()]
+    for kind, rows in (("phrase", data.PHRASES), ("harmless", data.HARMLESS),
+                       ("doubt", data.DOUBT), ("join", data.JOIN),
+                       ("pair", getattr(data, "PAIRS", ()))):
+        specs += [KeywordSpec(kind, pattern, language) for pattern in rows]
+    specs += [KeywordSpec("event", pattern, language, event)
+              for event, rows in data.EVENTS.items() for pattern in rows]
+    specs += [KeywordSpec("type", words, language, slug) for slug, words in data.TYPES.items()]
+    specs += [KeywordSpec("spelling", variants, language, word)
+              for word, variants in data.SPELLINGS.items()]
+    for kind, words in (("total", data.TOTAL), ("fuzzy", data.FUZZY),
+                        ("near_miss", data.NEAR_MISSES), ("trigger", data.TRIGGERS),
+                        ("skip", data.SKIP)):
+        specs.append(KeywordSpec(kind, words, language))
+    return specs
 
 
 @hookimpl(trylast=True)
 def register_keywords():
-    specs = [KeywordSpec("opt_out", word, language)
-             for language, words in OPT_OUT.items() for word in words]
-    specs += [KeywordSpec("help", word) for word in HELP]
-    specs += [KeywordSpec("opt_in", word) for word in OPT_IN]
-    specs += [KeywordSpec("filler", word) for word in FILLER]
-    specs += [KeywordSpec("phrase", phrase, language)
-              for language, phrases in PHRASES.items() for phrase in phrases]
+    specs = [spec for language, data in LANGUAGES.items() for spec in specs_for(language, data)]
+    specs.append(KeywordSpec("slot", FLIP, "en", "flip"))
     return specs

@@ -1,51 +1,89 @@
-"""Measure the classifier on a labelled corpus: precision and recall of revocations.
+"""Measure the classifier on a labelled corpus: precision and recall for every class.
 
-    python -m core.keywords.evaluate tests/data/replies.csv
+    consentdesk keywords evaluate tests/data/replies.csv
 
-A missed revocation is the costly error, so recall on ``opt_out`` must be 100%;
-``review`` is counted apart (a person decides those).
+The CSV has a ``text`` and a ``label`` column (``opt_out``, ``help``, ``opt_in``, ``review`` or
+``none``); other columns are ignored. Two figures decide whether the classifier is fit to
+run: the recall of ``opt_out`` (a missed revocation is a text sent to someone who said no)
+and the false opt-outs (a person opted out of everything for saying "stop by Friday").
 """
 
 from __future__ import annotations
 
 import csv
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
-from core.builtin.keywords import register_keywords
-from core.keywords.classify import OPT_OUT, Vocabulary, classify
-from core.keywords.vocabulary import from_specs
+from core.keywords.classify import KINDS, OPT_OUT, Vocabulary, classify
+
+
+class CorpusError(ValueError):
+    """A labelled file that cannot be read; the message names the line."""
 
 
 @dataclass
 class Report:
     total: int = 0
-    correct: int = 0
-    confusion: Counter = field(default_factory=Counter)
+    confusion: Counter = field(default_factory=Counter)  # (expected, got) -> count
     mistakes: list[tuple[str, str, str]] = field(default_factory=list)
 
-    def _count(self, expected: str | None, got: str | None) -> int:
+    def count(self, expected: str | None = None, got: str | None = None) -> int:
         return sum(n for (e, g), n in self.confusion.items()
                    if (expected is None or e == expected) and (got is None or g == got))
 
+    def precision(self, kind: str) -> float | None:
+        predicted = self.count(got=kind)
+        return self.count(kind, kind) / predicted if predicted else None
+
+    def recall(self, kind: str) -> float | None:
+        actual = self.count(expected=kind)
+        return self.count(kind, kind) / actual if actual else None
+
+    @property
+    def correct(self) -> int:
+        return sum(n for (e, g), n in self.confusion.items() if e == g)
+
     @property
     def revocation_recall(self) -> float:
-        actual = self._count(OPT_OUT, None)
-        return self._count(OPT_OUT, OPT_OUT) / actual if actual else 1.0
+        value = self.recall(OPT_OUT)
+        return 1.0 if value is None else value
 
     @property
     def revocation_precision(self) -> float:
-        predicted = self._count(None, OPT_OUT)
-        return self._count(OPT_OUT, OPT_OUT) / predicted if predicted else 1.0
+        value = self.precision(OPT_OUT)
+        return 1.0 if value is None else value
 
-    def lines(self) -> list[str]:
-        return [
-            f"replies: {self.total}, classified as labelled: {self.correct}",
-            f"revocations (opt_out): precision {self.revocation_precision:.3f}, "
-            f"recall {self.revocation_recall:.3f}",
-            *(f"  expected {e}, got {g}: {t!r}" for t, e, g in self.mistakes),
-        ]
+    @property
+    def false_opt_outs(self) -> int:
+        return self.count(got=OPT_OUT) - self.count(OPT_OUT, OPT_OUT)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "texts": self.total, "classified_as_labelled": self.correct,
+            "classes": {kind: {"precision": self.precision(kind), "recall": self.recall(kind),
+                               "support": self.count(expected=kind),
+                               "predicted": self.count(got=kind)} for kind in KINDS},
+            "false_opt_outs": self.false_opt_outs,
+            "confusion": {f"{e}->{g}": n for (e, g), n in sorted(self.confusion.items())},
+            "mistakes": [{"text": t, "expected": e, "got": g} for t, e, g in self.mistakes],
+        }
+
+    def lines(self, show_mistakes: bool = True) -> list[str]:
+        def pct(value: float | None) -> str:
+            return "    -" if value is None else f"{value:.3f}"
+
+        out = [f"texts: {self.total}, classified as labelled: {self.correct} "
+               f"({self.correct / self.total:.1%})" if self.total else "texts: 0",
+               "", f"{'class':<8} {'precision':>9} {'recall':>7} {'support':>8} {'predicted':>9}"]
+        out += [f"{kind:<8} {pct(self.precision(kind)):>9} {pct(self.recall(kind)):>7} "
+                f"{self.count(expected=kind):>8} {self.count(got=kind):>9}" for kind in KINDS]
+        out += ["", f"false opt-outs (labelled otherwise, classified opt_out): "
+                    f"{self.false_opt_outs}"]
+        if show_mistakes and self.mistakes:
+            out += ["", "mistakes:"]
+            out += [f"  expected {e:<7} got {g:<7} {t!r}" for t, e, g in self.mistakes]
+        return out
 
 
 def evaluate(rows: list[tuple[str, str]], vocabulary: Vocabulary) -> Report:
@@ -54,23 +92,24 @@ def evaluate(rows: list[tuple[str, str]], vocabulary: Vocabulary) -> Report:
         got = classify(text, vocabulary).kind
         report.total += 1
         report.confusion[(expected, got)] += 1
-        if got == expected:
-            report.correct += 1
-        else:
+        if got != expected:
             report.mistakes.append((text, expected, got))
     return report
 
 
 def read_corpus(path: str) -> list[tuple[str, str]]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        return [(row["text"], row["label"]) for row in csv.DictReader(handle)]
-
-
-def main(path: str) -> int:
-    report = evaluate(read_corpus(path), from_specs(register_keywords()))
-    print("\n".join(report.lines()))
-    return 0 if report.revocation_recall == 1.0 else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "tests/data/replies.csv"))
+    """``(text, label)`` pairs; a missing column or an unknown label is a CorpusError."""
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        columns = {name.strip().lower(): name for name in reader.fieldnames or ()}
+        if "text" not in columns or "label" not in columns:
+            raise CorpusError(f"{path}: needs a 'text' and a 'label' column "
+                              f"(found: {', '.join(reader.fieldnames or ()) or 'none'})")
+        rows = []
+        for line, row in enumerate(reader, start=2):
+            label = (row[columns["label"]] or "").strip().lower()
+            if label not in KINDS:
+                raise CorpusError(f"{path}, line {line}: label {label!r} is not one of "
+                                  f"{', '.join(KINDS)}")
+            rows.append((row[columns["text"]] or "", label))
+        return rows

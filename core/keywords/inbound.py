@@ -24,6 +24,7 @@ from core.keywords import classify, normalize, replies, vocabulary
 from core.keywords.classify import HELP, OPT_IN, OPT_OUT, REVIEW, Classification
 from core.models import (
     Campaign,
+    Consent,
     ConsentEvent,
     Contact,
     Disclosure,
@@ -37,6 +38,8 @@ from core.phone import to_e164
 from core.sending import outbox
 
 DEFAULT_OPT_IN_TYPE = "marketing"
+# The generic words that may start consent for someone never opted in (YES may not).
+FIRST_OPT_IN_WORDS = frozenset({"start", "unstop"})
 SCOPE_QUESTION = "To stop only promotions and keep other messages from us, reply 1."
 SCOPE_ANSWER = "1"
 SCOPE_ANSWER_WINDOW = timedelta(hours=24)
@@ -100,7 +103,12 @@ def receive(session: Session, app: Flask, inbound: Inbound,
     evidence = Evidence(keyword_text=inbound.body,
                         provider_message_id=inbound.provider_message_id)
     ledger = app_ledger(app, session)
-    if result.kind == OPT_OUT:
+    _record_flow_events(session, app, contact, message, result)
+    if result.kind == OPT_OUT and _named_types(session, result):
+        outcome.event, outcome.reply = _scoped_opt_out(
+            session, app, ledger, contact, message, result, evidence, campaign, brand,
+            provider_replied)
+    elif result.kind == OPT_OUT:
         already_out = is_suppressed(session, app.config["SUPPRESSION_KEY"], phone)
         outcome.event = ledger.opt_out(contact, None, source="keyword", actor="inbound SMS",
                                        occurred_at=inbound.sent_at, source_detail=result.matched,
@@ -121,8 +129,14 @@ def receive(session: Session, app: Flask, inbound: Inbound,
         if not provider_replied:
             outcome.reply = _reply(session, app, message, replies.help_reply(brand, campaign))
     elif result.kind == OPT_IN:
+        types = _opt_in_types(session, contact, result, campaign)
+        if not types:
+            # "YES" from someone who never opted in answers something else (an appointment
+            # question); only a keyword the campaign advertises can start consent.
+            session.flush()
+            return outcome
         disclosure = keyword_disclosure(session, campaign, brand)
-        for message_type in _opt_in_types(session, contact):
+        for message_type in types:
             outcome.event = ledger.opt_in(
                 contact, message_type, source="keyword", disclosure=disclosure,
                 occurred_at=inbound.sent_at, actor="inbound SMS", source_detail=result.matched,
@@ -197,12 +211,65 @@ def _previous_opt_in_types(session: Session, contact: Contact) -> list[MessageTy
     ))
 
 
-def _opt_in_types(session: Session, contact: Contact) -> list[MessageType]:
-    """START brings back what the person had before opting out; a first opt-in is marketing."""
+def _opt_in_types(session: Session, contact: Contact, result: Classification,
+                  campaign: Campaign | None) -> list[MessageType]:
+    """START brings back what the person had before opting out. A first opt-in (marketing)
+    needs a word that asks to join: the campaign's own keyword, START, or a sentence such as
+    "sign me up"; a bare YES from someone never opted in starts nothing."""
     previous = _previous_opt_in_types(session, contact)
     if previous:
         return previous
-    return [session.scalars(sa.select(MessageType).filter_by(slug=DEFAULT_OPT_IN_TYPE)).one()]
+    advertised = {normalize(k) for k in (campaign.opt_in_keywords or [])} if campaign else set()
+    if result.matched in FIRST_OPT_IN_WORDS or result.matched in advertised or result.rule:
+        return [session.scalars(sa.select(MessageType).filter_by(slug=DEFAULT_OPT_IN_TYPE)).one()]
+    return []
+
+
+def _named_types(session: Session, result: Classification) -> list[MessageType]:
+    if not result.message_types:
+        return []
+    return list(session.scalars(sa.select(MessageType).where(
+        MessageType.slug.in_(result.message_types)).order_by(MessageType.id)))
+
+
+def _scoped_opt_out(session, app, ledger, contact, message, result, evidence, campaign, brand,
+                    provider_replied) -> tuple[ConsentEvent, Message | None]:
+    """A revocation that names message types ("no more promos") stops those types only, and
+    is confirmed once, saying which."""
+    types = _named_types(session, result)
+    already_out = all(session.scalar(sa.select(Consent.state).where(
+        Consent.contact_id == contact.id, Consent.message_type_id == t.id)) == "opted_out"
+        for t in types)
+    event = None
+    for message_type in types:
+        event = ledger.opt_out(contact, message_type, source="keyword", actor="inbound SMS",
+                               occurred_at=message.created_at, source_detail=result.matched,
+                               evidence=evidence, campaign_id=campaign.id if campaign else None)
+    reply = None
+    if not already_out and not provider_replied:
+        reply = _reply(session, app, message,
+                       replies.scoped_stop_reply(brand, [t.name for t in types]),
+                       expires_after=STOP_CONFIRMATION_WINDOW)
+    return event, reply
+
+
+def _record_flow_events(session: Session, app: Flask, contact: Contact, message: Message,
+                        result: Classification) -> None:
+    """A reply a flow acts on ("cancel my appointment") becomes that flow event."""
+    from core.flows import engine
+
+    catalogue = engine.event_types(app)
+    for kind in result.events:
+        if kind not in catalogue:
+            continue
+        try:
+            engine.record(session, app, kind, contact,
+                          {"text": message.body, "message_id": message.id},
+                          message.created_at, source="sms",
+                          external_id=f"{message.idempotency_key}:{kind}")
+        except engine.FlowError as error:
+            app.logger.warning("inbound %s: flow event %s not recorded: %s", message.id, kind,
+                               error)
 
 
 def keyword_disclosure(session: Session, campaign: Campaign | None, brand) -> Disclosure:

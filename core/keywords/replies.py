@@ -23,6 +23,13 @@ def stop_reply(brand: Brand | None) -> str:
             f"messages from this program. {HELP_HINT}")
 
 
+def scoped_stop_reply(brand: Brand | None, type_names: list[str]) -> str:
+    """The one confirmation of a revocation that named message types ("no more promos")."""
+    names = " and ".join(name.lower() for name in type_names)
+    return (f"{_name(brand)}: You are unsubscribed from {names} texts and will get no more of "
+            f"them. Reply STOP to end all texts, HELP for help.")
+
+
 def help_reply(brand: Brand | None, campaign: Campaign | None) -> str:
     if campaign is not None and campaign.help_text:
         text = campaign.help_text

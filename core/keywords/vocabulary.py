@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -12,13 +10,10 @@ from core.models import Campaign, Keyword
 
 
 def load(session: Session, campaign: Campaign | None = None) -> Vocabulary:
-    words: dict[str, list[str]] = defaultdict(list)
-    for kind, text in session.execute(
-        sa.select(Keyword.kind, Keyword.text).where(Keyword.active.is_(True))
-    ):
-        words[kind].append(text)
-    vocabulary = Vocabulary.build(words["opt_out"], words["help"], words["opt_in"],
-                                  words["phrase"], words["filler"])
+    """The active rows of the keyword table, compiled (cached while the rows are unchanged)."""
+    rows = session.execute(sa.select(Keyword.kind, Keyword.text, Keyword.meaning)
+                           .where(Keyword.active.is_(True))).all()
+    vocabulary = Vocabulary.build((kind, text, meaning) for kind, text, meaning in rows)
     if campaign is not None:
         vocabulary = vocabulary.with_campaign(
             opt_in=campaign.opt_in_keywords or (), opt_out=campaign.opt_out_keywords or (),
@@ -29,8 +24,4 @@ def load(session: Session, campaign: Campaign | None = None) -> Vocabulary:
 
 def from_specs(specs) -> Vocabulary:
     """A vocabulary straight from keyword specs (no database), for tools and tests."""
-    words: dict[str, list[str]] = defaultdict(list)
-    for spec in specs:
-        words[spec.kind].append(spec.text)
-    return Vocabulary.build(words["opt_out"], words["help"], words["opt_in"], words["phrase"],
-                            words["filler"])
+    return Vocabulary.build((spec.kind, spec.text, spec.meaning) for spec in specs)

@@ -49,6 +49,10 @@ class Contact(Base):
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     erased_at: Mapped[datetime | None] = mapped_column()
+    # A provider said the number cannot receive texts (unreachable, unknown, landline): the
+    # gate holds sends until a later delivery or a fresh opt-in (core.sending.outcomes).
+    undeliverable_at: Mapped[datetime | None] = mapped_column()
+    undeliverable_code: Mapped[str | None] = mapped_column(sa.String(60))
 
     consents: Mapped[list[Consent]] = relationship(  # noqa: F821
         back_populates="contact", viewonly=True

@@ -10,19 +10,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.db import Base, utcnow
 from core.models.contact import Contact
 
-KEYWORD_KINDS = ("opt_out", "help", "opt_in", "phrase", "filler")
+KEYWORD_KINDS = ("opt_out", "help", "opt_in", "filler", "phrase", "harmless", "doubt", "join",
+                 "event", "pair", "slot", "spelling", "type", "total", "trigger", "fuzzy",
+                 "near_miss", "skip")
 TICKET_STATUSES = ("open", "revoked", "dismissed", "answered")
 
 
 class Keyword(Base):
-    """One keyword or revocation phrase, per language; admins edit, plugins add."""
+    """One keyword, word list or pattern, per language; admins edit, plugins add (see
+    :class:`hooks.KeywordSpec` for what each ``kind`` means)."""
 
     __tablename__ = "keyword"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(10))
     language: Mapped[str] = mapped_column(sa.String(10), default="en")
-    text: Mapped[str] = mapped_column(sa.String(200))
+    text: Mapped[str] = mapped_column(sa.Text)
+    # The slot a word list fills, the word a spelling stands for, an event's name...
+    meaning: Mapped[str | None] = mapped_column(sa.String(100))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -32,7 +37,8 @@ class Keyword(Base):
     )
 
     def __str__(self) -> str:
-        return f"{self.kind}: {self.text} ({self.language})"
+        text = self.text if len(self.text) <= 60 else self.text[:57] + "..."
+        return f"{self.kind}: {text} ({self.language})"
 
 
 class RevocationTicket(Base):

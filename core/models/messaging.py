@@ -177,7 +177,9 @@ class WebhookEvent(Base):
     endpoint: Mapped[str] = mapped_column(sa.String(200))
     idempotency_key: Mapped[str] = mapped_column(sa.String(200))
     headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    body: Mapped[str] = mapped_column(sa.Text)
+    body: Mapped[str] = mapped_column(sa.Text)  # only the first KB of a refused request
+    body_size: Mapped[int | None] = mapped_column()
+    body_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     status: Mapped[str] = mapped_column(sa.String(20), default="received")
     error: Mapped[str | None] = mapped_column(sa.Text)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
