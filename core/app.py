@@ -72,6 +72,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         providers=plugins.providers(pm, readable), branding=plugins.branding(pm, readable),
         event_types=plugins.event_types(pm))
     app.extensions["consentdesk"].queue = init_queue(app)
+    from core.worker import init_worker
+
+    init_worker(app)
 
     # Login, roles and tokens; failed logins are rate-limited.
     init_security(app)

@@ -103,9 +103,14 @@ def worker_command(threads: int) -> None:
 @cli.command("sweep")
 @with_appcontext
 def sweep_command() -> None:
-    """Submit every due message to the queue and settle sends a crash left open."""
-    count = current_app.extensions["consentdesk"].queue.sweep()
-    click.echo(f"Submitted {count} due message(s).")
+    """Run the worker's every-minute jobs once: due messages, crashed sends, flow waits,
+    scheduled sends, webhooks to process again, old webhook records."""
+    from core import worker
+
+    done = worker.sweep(current_app)
+    click.echo(f"Submitted {done['submitted']} due message(s); advanced "
+               f"{done['flow_runs']} flow run(s); processed {done['webhooks_retried']} "
+               f"stored webhook(s) again; deleted {done['webhooks_purged']} old one(s).")
 
 
 @cli.command("new-plugin")

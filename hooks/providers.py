@@ -21,6 +21,13 @@ from typing import Any
 # Delivery states a provider may report, in the order a message moves through them.
 SENT, DELIVERED, UNDELIVERED, FAILED = "sent", "delivered", "undelivered", "failed"
 
+# What a vendor's error code says about the person, declared by each provider in
+# ``Provider.error_outcomes``: they opted out with the vendor or carrier (the core records an
+# opt-out and suppresses the number, once), or the number cannot receive texts (the gate
+# holds sends to it until a later delivery or a fresh opt-in).
+OPTED_OUT, UNDELIVERABLE = "opted_out", "undeliverable"
+OUTCOMES = (OPTED_OUT, UNDELIVERABLE)
+
 
 @dataclass(frozen=True)
 class Capabilities:
@@ -55,21 +62,48 @@ class SendResult:
     status: str = SENT
 
 
+class FormValues(dict):
+    """Form or query fields: ``values[key]`` is the first value, ``getlist(key)`` all of
+    them, in the order sent (a signature such as Twilio's covers every value of a key)."""
+
+    def __init__(self, items: tuple[tuple[str, str], ...] = ()):
+        super().__init__()
+        self._items = tuple(items)
+        for key, value in self._items:
+            self.setdefault(key, value)
+
+    def getlist(self, key: str) -> list[str]:
+        return [value for name, value in self._items if name == key]
+
+    def items_multi(self) -> tuple[tuple[str, str], ...]:
+        return self._items
+
+
 @dataclass(frozen=True)
 class WebhookRequest:
-    """The raw request as received: what a signature is computed over."""
+    """The raw request as received: what a signature is computed over.
+
+    ``form`` holds the urlencoded body's fields (empty for other bodies) and ``query`` the
+    URL's; both are :class:`FormValues`, so a repeated key keeps every value."""
 
     kind: str  # the last part of /hooks/providers/<name>/<kind>
     url: str  # the public URL the vendor called (see CONSENTDESK_PUBLIC_URL)
     method: str
     headers: Mapping[str, str]
     body: bytes
-    form: Mapping[str, str] = field(default_factory=dict)
-    query: Mapping[str, str] = field(default_factory=dict)
+    form: Mapping[str, str] = field(default_factory=FormValues)
+    query: Mapping[str, str] = field(default_factory=FormValues)
+    content_type: str = ""
 
     def header(self, name: str) -> str | None:
         lower = name.lower()
         return next((v for k, v in self.headers.items() if k.lower() == lower), None)
+
+
+class MalformedWebhook(ValueError):
+    """A verified request that lacks what its route needs ("no From", "unknown MessageStatus
+    'bogus'"): raise it from ``parse_inbound``/``parse_status``. The core answers 400 with the
+    message, keeps the request for audit and processes nothing."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +166,9 @@ class Provider:
 
     name: str = ""
     capabilities = Capabilities()
+    # Vendor error code -> OPTED_OUT or UNDELIVERABLE, for send refusals and for the error
+    # codes of status callbacks alike. Codes not listed only mark the message failed.
+    error_outcomes: Mapping[str, str] = {}
 
     def send(self, text: OutboundText) -> SendResult:
         """Hand one text to the vendor; return its id. Raise a :class:`ProviderFailure`."""
@@ -145,15 +182,19 @@ class Provider:
         raise NotImplementedError
 
     def verify(self, request: WebhookRequest) -> bool:
-        """True when the webhook's signature is valid. Never accept unsigned requests."""
+        """True when the webhook's signature is valid, computed exactly as the vendor
+        documents it over the raw body (and timestamp, when the vendor signs one). Never
+        accept unsigned requests; an exception counts as a refusal."""
         raise NotImplementedError
 
     def parse_inbound(self, request: WebhookRequest) -> list[InboundText]:
-        """The texts a verified inbound webhook carries (none for other event types)."""
+        """The texts a verified inbound webhook carries (none for other event types).
+        Raise :class:`MalformedWebhook` when a field the route needs is missing."""
         return []
 
     def parse_status(self, request: WebhookRequest) -> list[StatusUpdate]:
-        """The delivery receipts a verified status webhook carries."""
+        """The delivery receipts a verified status webhook carries (none for states that
+        move nothing forward). Raise :class:`MalformedWebhook` for an unknown status."""
         return []
 
     def reply(self, request: WebhookRequest) -> WebhookReply:

@@ -61,10 +61,10 @@ def sandbox(app):
 
 def post(client, app, kind, payload, signature=None, query=""):
     body = json.dumps(payload).encode()
-    signature = sandbox(app).sign(body) if signature is None else signature
-    return client.post(f"/hooks/providers/sandbox/{kind}{query}", data=body,
-                       headers={"X-Sandbox-Signature": signature,
-                                "Content-Type": "application/json"})
+    headers = sandbox(app).signed_headers(body)
+    if signature is not None:
+        headers["X-Sandbox-Signature"] = signature
+    return client.post(f"/hooks/providers/sandbox/{kind}{query}", data=body, headers=headers)
 
 
 def inbound(body, message_id):
@@ -128,20 +128,37 @@ def test_a_processing_failure_keeps_the_request_and_the_retry_processes_it(
 
     monkeypatch.setattr(webhooks, "receive", broken)
     payload = inbound("STOP", "SB-in-7")
-    assert post(client, app, "inbound", payload).status_code == 500
+    assert post(client, app, "inbound", payload).status_code == 503  # never a 500
     stored = session.scalars(sa.select(WebhookEvent)).one()
     assert stored.status == "failed" and "database hiccup" in stored.error
     monkeypatch.undo()
-    assert post(client, app, "inbound", payload).status_code == 200
+    assert post(client, app, "inbound", payload).status_code == 200  # the vendor's retry
     session.expire_all()
     assert session.scalars(sa.select(WebhookEvent)).one().status == "processed"
     assert is_suppressed(session, app.config["SUPPRESSION_KEY"], PHONE)
 
 
-def test_malformed_webhook_body_is_a_clear_failure_not_a_crash(app, client, session, world):
+def test_the_sweep_processes_a_failed_request_again_without_the_vendor(
+        app, client, session, world, monkeypatch):
+    from core import worker
+    from core.sending import webhooks
+
+    monkeypatch.setattr(webhooks, "receive", lambda *a, **k: 1 / 0)
+    assert post(client, app, "inbound", inbound("STOP", "SB-in-8")).status_code == 503
+    monkeypatch.undo()
+    with app.app_context():
+        assert worker.sweep(app)["webhooks_retried"] == 1
+    session.expire_all()
+    assert session.scalars(sa.select(WebhookEvent)).one().status == "processed"
+    assert is_suppressed(session, app.config["SUPPRESSION_KEY"], PHONE)
+
+
+def test_malformed_webhook_body_is_a_clear_400_not_a_crash(app, client, session, world):
     response = post(client, app, "inbound", {"from": PHONE})
-    assert response.status_code == 500
-    assert "KeyError" in session.scalars(sa.select(WebhookEvent)).one().error
+    assert response.status_code == 400
+    assert "missing to, body, id" in response.get_data(as_text=True)
+    stored = session.scalars(sa.select(WebhookEvent)).one()
+    assert stored.status == "malformed" and "missing to, body, id" in stored.error
 
 
 def test_unknown_provider_or_kind_is_404(client):
@@ -191,11 +208,11 @@ def test_a_receipt_before_the_send_was_recorded_heals_the_row(app, client, sessi
 
 
 def test_sandbox_magic_numbers_exercise_the_failure_paths(app, session, world):
-    from core.builtin.sandbox import INVALID, OPTED_OUT, UNAVAILABLE
+    from core.builtin.sandbox import INVALID, OPTED_OUT_NUMBER, UNAVAILABLE
     from hooks.providers import OutboundText, PermanentFailure, RecipientOptedOut, TemporaryFailure
 
     provider = sandbox(app)
-    for number, error in ((INVALID, PermanentFailure), (OPTED_OUT, RecipientOptedOut),
+    for number, error in ((INVALID, PermanentFailure), (OPTED_OUT_NUMBER, RecipientOptedOut),
                           (UNAVAILABLE, TemporaryFailure)):
         with pytest.raises(error):
             provider.send(OutboundText(key="k", to=number, from_=SENDER, body="hi"))

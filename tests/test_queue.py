@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from fakes import FakePlugin, FakeVendor
 from flask import current_app
 
+from core import worker
 from core.consent import app_ledger
 from core.db import db
 from core.gate.check import Outgoing, gate_for
@@ -86,7 +87,7 @@ def test_sweep_resubmits_due_messages_a_lost_task_left_behind(make_app):
     queue = app.extensions["consentdesk"].queue
     queue.huey.flush()  # the tasks are lost (say, a memory queue and a restart)
     with app.app_context():
-        assert queue.sweep(now=datetime(2099, 1, 1, tzinfo=UTC)) == 3
+        assert worker.sweep(app, now=datetime(2099, 1, 1, tzinfo=UTC))["submitted"] == 3
         queue.run_pending()
     assert len(vendor.calls) == 3 and len(set(vendor.calls)) == 3
     wait_until_sent(app, ids, timeout=1)

@@ -71,7 +71,7 @@ class PhoneView(SecureView):
         body = json.dumps({"from": phone, "to": sender, "body": form.body.data,
                            "id": f"SIM{uuid.uuid4().hex}", "sent_at": utcnow().isoformat()}).encode()
         webhook = WebhookRequest(kind="inbound", url=request.url, method="POST",
-                                 headers={"X-Sandbox-Signature": sandbox.sign(body),
+                                 headers={**sandbox.signed_headers(body),
                                           "User-Agent": "phone simulator"}, body=body)
         reply, code = intake(current_app, sandbox, webhook)
         if code != 200:

@@ -3,8 +3,12 @@
 What it "delivers" is the outbound message row itself, shown on the admin's phone
 simulator; replies typed there come back through the same signed webhook path as a real
 vendor's. Magic numbers exercise the failure paths, like Twilio's test credentials:
-+15005550001 is refused as invalid, +15005550004 has opted out at the "carrier", and
-+15005550009 fails temporarily (a 503).
++15005550001 is refused as invalid, +15005550004 has opted out at the "carrier",
++15005550006 is a landline, and +15005550009 fails temporarily (a 503).
+
+Webhooks are signed like a vendor's: ``X-Sandbox-Timestamp`` (Unix seconds) and
+``X-Sandbox-Signature``, the hex HMAC-SHA256 of ``timestamp.body`` under a key derived from
+the app's secret key; a timestamp more than 5 minutes off is refused.
 """
 
 from __future__ import annotations
@@ -12,14 +16,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from hooks import hookimpl
 from hooks.providers import (
     DELIVERED,
+    FAILED,
+    OPTED_OUT,
+    SENT,
+    UNDELIVERABLE,
+    UNDELIVERED,
     Capabilities,
     InboundText,
+    MalformedWebhook,
     OutboundText,
     PermanentFailure,
     Provider,
@@ -30,14 +41,19 @@ from hooks.providers import (
     WebhookRequest,
 )
 
-SIGNATURE_HEADER = "X-Sandbox-Signature"
-INVALID, OPTED_OUT, UNAVAILABLE = "+15005550001", "+15005550004", "+15005550009"
+SIGNATURE_HEADER, TIMESTAMP_HEADER = "X-Sandbox-Signature", "X-Sandbox-Timestamp"
+TOLERANCE_SECONDS = 300
+INVALID, OPTED_OUT_NUMBER, LANDLINE, UNAVAILABLE = (
+    "+15005550001", "+15005550004", "+15005550006", "+15005550009")
+STATUSES = (SENT, DELIVERED, UNDELIVERED, FAILED)
 
 
 class SandboxProvider(Provider):
     name = "sandbox"
     capabilities = Capabilities(sms=True, mms=False, countries=("US", "CA"),
                                 replies_to_stop_help=False, can_reconcile=True)
+    error_outcomes = {"opted_out": OPTED_OUT, "invalid": UNDELIVERABLE,
+                      "landline": UNDELIVERABLE}
 
     def __init__(self, secret: str):
         self._key = hashlib.sha256(f"sandbox-webhooks:{secret}".encode()).digest()
@@ -45,8 +61,11 @@ class SandboxProvider(Provider):
     def send(self, text: OutboundText) -> SendResult:
         if text.to == INVALID:
             raise PermanentFailure("the number is not a valid mobile number", code="invalid")
-        if text.to == OPTED_OUT:
+        if text.to == OPTED_OUT_NUMBER:
             raise RecipientOptedOut("the recipient replied STOP to this sender", code="opted_out")
+        if text.to == LANDLINE:
+            raise PermanentFailure("the number is a landline and cannot receive texts",
+                                   code="landline")
         if text.to == UNAVAILABLE:
             raise TemporaryFailure("sandbox carrier unavailable (503)", code="503")
         return SendResult(message_id_for(text.key), DELIVERED)
@@ -55,21 +74,36 @@ class SandboxProvider(Provider):
         # The sandbox accepts whatever it is given; a text that reached it was delivered.
         return SendResult(message_id_for(text.key), DELIVERED)
 
-    def sign(self, body: bytes) -> str:
-        return hmac.new(self._key, body, hashlib.sha256).hexdigest()
+    def sign(self, body: bytes, timestamp: int | str) -> str:
+        return hmac.new(self._key, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+
+    def signed_headers(self, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+        """The headers a sandbox webhook carries (the phone simulator and tests send them)."""
+        stamp = int(time.time()) if timestamp is None else timestamp
+        return {TIMESTAMP_HEADER: str(stamp), SIGNATURE_HEADER: self.sign(body, stamp),
+                "Content-Type": "application/json"}
 
     def verify(self, request: WebhookRequest) -> bool:
-        given = request.header(SIGNATURE_HEADER) or ""
-        return hmac.compare_digest(given, self.sign(request.body))
+        stamp, given = request.header(TIMESTAMP_HEADER), request.header(SIGNATURE_HEADER)
+        if not stamp or not given or not stamp.isdigit():
+            return False
+        if abs(time.time() - int(stamp)) > TOLERANCE_SECONDS:
+            return False
+        return hmac.compare_digest(given, self.sign(request.body, stamp))
 
     def parse_inbound(self, request: WebhookRequest) -> list[InboundText]:
-        data = json.loads(request.body)
+        data = _json(request)
+        missing = [k for k in ("from", "to", "body", "id") if not isinstance(data.get(k), str)]
+        if missing:
+            raise MalformedWebhook(f"missing {', '.join(missing)}")
         return [InboundText(from_phone=data["from"], to_phone=data["to"], body=data["body"],
                             provider_message_id=data["id"],
                             sent_at=_parse_time(data.get("sent_at")))]
 
     def parse_status(self, request: WebhookRequest) -> list[StatusUpdate]:
-        data = json.loads(request.body)
+        data = _json(request)
+        if data.get("status") not in STATUSES:
+            raise MalformedWebhook(f"unknown status {data.get('status')!r}")
         return [StatusUpdate(provider_message_id=data.get("id"), status=data["status"],
                              message_key=request.query.get("message"),
                              error_code=data.get("error_code"))]
@@ -82,10 +116,23 @@ def message_id_for(key: str) -> str:
     return "SB" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
+def _json(request: WebhookRequest) -> dict[str, Any]:
+    try:
+        data = json.loads(request.body)
+    except ValueError:
+        raise MalformedWebhook("the body is not JSON") from None
+    if not isinstance(data, dict):
+        raise MalformedWebhook("the body is not a JSON object")
+    return data
+
+
 def _parse_time(value: str | None) -> datetime:
     if not value:
         return datetime.now(UTC)
-    parsed = datetime.fromisoformat(value)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise MalformedWebhook(f"sent_at {value!r} is not an ISO-8601 time") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

@@ -116,6 +116,9 @@ class Ledger:
         )
         suppression.lift(self.session, self.suppression_key, contact.phone, OPT_OUT_REASON,
                          event.occurred_at)
+        if contact.undeliverable_at is not None and contact.undeliverable_at < event.occurred_at:
+            # A fresh, proven opt-in vouches for the number a provider had called unreachable.
+            contact.undeliverable_at = contact.undeliverable_code = None
         return event
 
     def opt_out(

@@ -127,6 +127,11 @@ class Gate:
         contact, message_type = outgoing.contact, outgoing.message_type
         if facts.suppressed(contact):
             return [Reason("suppressed", "the number is on the suppression list")]
+        if contact.undeliverable_at is not None:
+            return [Reason("undeliverable",
+                           f"the provider reported on {contact.undeliverable_at:%Y-%m-%d} that "
+                           f"the number cannot receive texts ({contact.undeliverable_code}); "
+                           "a later delivery or a fresh opt-in clears it")]
         if not message_type.requires_opt_in:
             return []
         state = facts.consent_state(contact.id, message_type.id)

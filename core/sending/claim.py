@@ -154,7 +154,8 @@ def _contacts(connection: sa.Connection, ids: set[int]) -> dict[int, Any]:
     for start in range(0, len(ordered), CHUNK):
         for row in connection.execute(
                 sa.select(Contact.id, Contact.phone, Contact.phone_hmac, Contact.state,
-                          Contact.timezone, Contact.attributes, Contact.erased_at)
+                          Contact.timezone, Contact.attributes, Contact.erased_at,
+                          Contact.undeliverable_at, Contact.undeliverable_code)
                 .where(Contact.id.in_(ordered[start:start + CHUNK]))):
             found[row.id] = row
     return found

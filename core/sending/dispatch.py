@@ -10,7 +10,8 @@ across a network call:
    read; if any opt-out was recorded since the claim, the texts to those people are
    released and judged again instead of sent.
 3. **record** (a transaction every ``RECORD_EVERY`` texts): the provider's id and status,
-   or the failure: retried with backoff, dead-lettered, failed, or an opt-out recorded.
+   or the failure: retried with backoff, dead-lettered, or failed; a refusal whose code the
+   provider declares (``error_outcomes``) records an opt-out or marks the number unreachable.
 
 A crash between a provider accepting a text and step 3 leaves the row ``sending``;
 ``recover`` asks the provider about it before anything is resent.
@@ -28,11 +29,12 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session, selectinload
 
-from core.consent import Evidence, app_ledger
 from core.db import READ_ONLY, db, utcnow
-from core.models import ConsentEvent, Contact, Message
+from core.models import ConsentEvent, Message
+from core.sending import outcomes
 from core.sending.claim import UNCERTAIN, Claimed, claim, text_for
 from hooks.providers import (
+    OPTED_OUT,
     PermanentFailure,
     Provider,
     RecipientOptedOut,
@@ -180,15 +182,14 @@ def _failure(app: Flask, session: Session, message: Message, error: Exception,
              now: datetime) -> str:
     message.last_error = f"{type(error).__name__}: {error}"
     message.error_code = getattr(error, "code", None)
-    if isinstance(error, RecipientOptedOut):
-        message.status = "failed"
-        _record_provider_opt_out(app, session, message, error, now)
-        return "failed"
+    provider = app.extensions["consentdesk"].providers[message.provider]
     if isinstance(error, PermanentFailure):
         message.status = "failed"
+        outcomes.apply(app, session, provider, message, message.error_code, now,
+                       "refused when sent",
+                       OPTED_OUT if isinstance(error, RecipientOptedOut) else None)
         return "failed"
     uncertain = not isinstance(error, TemporaryFailure) or error.uncertain
-    provider = app.extensions["consentdesk"].providers[message.provider]
     if uncertain and not provider.capabilities.can_reconcile:
         message.status = "dead"
         message.last_error = (f"{message.last_error} — the provider may have accepted it and "
@@ -207,16 +208,6 @@ def backoff(attempts: int) -> timedelta:
     """Exponential backoff with jitter: about 30 s, 1 min, 2 min... capped at an hour."""
     ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
     return ceiling * random.uniform(0.5, 1.0)
-
-
-def _record_provider_opt_out(app: Flask, session: Session, message: Message,
-                             error: RecipientOptedOut, now: datetime) -> None:
-    contact = session.get(Contact, message.contact_id)
-    app_ledger(app, session).opt_out(
-        contact, None, source="provider", occurred_at=now,
-        actor=f"{message.provider} refused the send ({error.code})",
-        source_detail=str(error), campaign_id=message.campaign_id,
-        evidence=Evidence(provider_message_id=message.provider_message_id))
 
 
 def recover(app: Flask, now: datetime | None = None,

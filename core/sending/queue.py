@@ -4,7 +4,8 @@ A task carries a batch of message ids, never one message (SqliteHuey runs a coup
 thousand tasks a second; the dispatcher far more messages). Tasks are idempotent: the
 dispatcher only claims rows still due, so a task run twice, or by two workers, sends
 nothing twice. A lost task loses nothing either: ``sweep`` (every minute in the worker)
-re-submits every due row and settles rows a crash left ``sending``.
+re-submits every due row and settles rows a crash left ``sending`` (``core.worker`` runs it
+with the other periodic jobs).
 
 ``QUEUE_URL`` picks the storage: ``sqlite:///file`` (default, no server), ``redis://...``
 (many workers on many machines), ``memory`` (tasks wait in this process until
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from sqlalchemy.orm import Session
 
 from core.db import db, utcnow
@@ -46,12 +47,7 @@ class SendQueue:
             with app.app_context():
                 return dict(dispatcher.dispatch(app, ids))
 
-        @huey.periodic_task(crontab(minute="*"), name="consentdesk.sweep")
-        def sweep_task() -> int:
-            with app.app_context():
-                return self.sweep()
-
-        self._dispatch, self._sweep = dispatch_task, sweep_task
+        self._dispatch = dispatch_task
 
     def submit(self, ids: Sequence[int], eta: datetime | None = None) -> None:
         ids = list(ids)
@@ -62,17 +58,9 @@ class SendQueue:
             else:
                 self._dispatch(part)
 
-    def sweep(self, now: datetime | None = None) -> int:
-        """Advance flows whose wait is over, settle crashed sends, and re-submit every due
-        row whose task was lost; return how many rows were submitted."""
-        from core.flows import engine, schedule  # flows send through this module
-
-        now = now or utcnow()
+    def resubmit_due(self, now: datetime) -> int:
+        """Settle crashed sends and re-submit every due row whose task was lost."""
         dispatcher.recover(self.app, now)
-        with db.sessionmaker() as session, session.begin():
-            while engine.advance_due(session, self.app, now) == engine.BATCH:
-                session.flush()
-            schedule.run_due(session, self.app, now)
         with db.sessionmaker() as session:
             due = list(session.scalars(sa.select(Message.id).where(
                 Message.direction == "out", Message.status.in_(CLAIMABLE),

@@ -11,7 +11,8 @@ Create Date: 2026-12-04 16:00:00
   which made "cancel it" an opt-out); anything an admin added stays.
 - ``contact.undeliverable_at``/``undeliverable_code``: a provider said the number cannot
   receive texts.
-- ``webhook_event.body_size``/``body_sha256``: a refused request keeps only an excerpt.
+- ``webhook_event.body_size``/``body_sha256``: a refused request keeps only an excerpt;
+  ``attempts`` counts how often the sweep processed a failed one again.
 """
 
 import sqlalchemy as sa
@@ -47,9 +48,12 @@ def upgrade() -> None:
     op.add_column('contact', sa.Column('undeliverable_code', sa.String(length=60), nullable=True))
     op.add_column('webhook_event', sa.Column('body_size', sa.Integer(), nullable=True))
     op.add_column('webhook_event', sa.Column('body_sha256', sa.String(length=64), nullable=True))
+    op.add_column('webhook_event', sa.Column('attempts', sa.Integer(), nullable=False,
+                                             server_default='0'))
 
 
 def downgrade() -> None:
+    op.execute("ALTER TABLE webhook_event DROP COLUMN attempts")
     op.execute("ALTER TABLE webhook_event DROP COLUMN body_sha256")
     op.execute("ALTER TABLE webhook_event DROP COLUMN body_size")
     op.execute("ALTER TABLE contact DROP COLUMN undeliverable_code")

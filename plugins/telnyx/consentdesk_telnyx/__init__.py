@@ -11,7 +11,9 @@ Settings (environment ``CONSENTDESK_<NAME>``):
   webhook at ``<PUBLIC_URL>/hooks/providers/telnyx/inbound``.
 
 Webhooks are verified with the SDK's Ed25519 check: signature over ``timestamp|body``,
-timestamp within 5 minutes. Telnyx has no way to look a message up by our key, so a send
+timestamp within 5 minutes. Error codes that say something about the person (40300 blocked
+due to a STOP; 40001 not routable, a landline or a number that cannot take texts) are
+declared in ``error_outcomes``, for send refusals and ``message.finalized`` callbacks alike. Telnyx has no way to look a message up by our key, so a send
 whose outcome is unknown (a timeout) is never resent automatically: it goes to the dead
 letters for a person to check.
 """
@@ -29,10 +31,13 @@ from hooks import hookimpl
 from hooks.providers import (
     DELIVERED,
     FAILED,
+    OPTED_OUT,
     SENT,
+    UNDELIVERABLE,
     UNDELIVERED,
     Capabilities,
     InboundText,
+    MalformedWebhook,
     OutboundText,
     PermanentFailure,
     Provider,
@@ -43,7 +48,11 @@ from hooks.providers import (
     WebhookRequest,
 )
 
-OPTED_OUT = "40300"  # "Blocked due to STOP message"
+STOPPED = "40300"  # "Blocked due to STOP message"
+ERROR_OUTCOMES = {
+    STOPPED: OPTED_OUT,
+    "40001": UNDELIVERABLE,  # not routable: a landline or a number that cannot take texts
+}
 # message.sent / message.finalized carry the recipient's status.
 STATUSES = {"sent": SENT, "delivered": DELIVERED, "delivery_failed": UNDELIVERED,
             "delivery_unconfirmed": SENT, "sending_failed": FAILED}
@@ -54,6 +63,7 @@ class TelnyxProvider(Provider):
     name = "telnyx"
     capabilities = Capabilities(sms=True, mms=True, countries=("US", "CA"),
                                 replies_to_stop_help=False, can_reconcile=False)
+    error_outcomes = ERROR_OUTCOMES
 
     def __init__(self, api_key: str, public_key: str | None, api_base: str | None = None,
                  timeout: float = TIMEOUT_SECONDS):
@@ -91,20 +101,28 @@ class TelnyxProvider(Provider):
         return True
 
     def parse_inbound(self, request: WebhookRequest) -> list[InboundText]:
-        data = json.loads(request.body)["data"]
+        data = _data(request)
         if data.get("event_type") != "message.received":
             return []
-        payload = data["payload"]
+        payload = _payload(data)
+        try:
+            from_phone = payload["from"]["phone_number"]
+            to_phone = payload["to"][0]["phone_number"]
+            message_id = payload["id"]
+        except (KeyError, IndexError, TypeError):
+            raise MalformedWebhook("a message.received without from, to or id") from None
         return [InboundText(
-            from_phone=payload["from"]["phone_number"], to_phone=payload["to"][0]["phone_number"],
-            body=payload.get("text") or "", provider_message_id=payload["id"],
+            from_phone=from_phone, to_phone=to_phone, body=payload.get("text") or "",
+            provider_message_id=message_id,
             sent_at=_time(payload.get("received_at") or data.get("occurred_at")))]
 
     def parse_status(self, request: WebhookRequest) -> list[StatusUpdate]:
-        data = json.loads(request.body)["data"]
+        data = _data(request)
         if data.get("event_type") not in ("message.sent", "message.finalized"):
             return []
-        payload = data["payload"]
+        payload = _payload(data)
+        if not payload.get("id"):
+            raise MalformedWebhook(f"a {data['event_type']} without a message id")
         updates = []
         for recipient in payload.get("to") or []:
             status = STATUSES.get(recipient.get("status"))
@@ -136,12 +154,28 @@ class TelnyxProvider(Provider):
         }
 
 
+def _data(request: WebhookRequest) -> dict:
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        raise MalformedWebhook("the body is not JSON") from None
+    if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+        raise MalformedWebhook("no data object")
+    return body["data"]
+
+
+def _payload(data: dict) -> dict:
+    if not isinstance(data.get("payload"), dict):
+        raise MalformedWebhook(f"a {data.get('event_type')} without a payload")
+    return data["payload"]
+
+
 def _failure(error: telnyx.APIStatusError) -> Exception:
     errors = (error.body or {}).get("errors") if isinstance(error.body, dict) else None
     first = errors[0] if errors else {}
     code = str(first.get("code") or error.status_code)
     detail = f"Telnyx {error.status_code} error {code}: {first.get('title') or error.message}"
-    if code == OPTED_OUT:
+    if code == STOPPED:
         return RecipientOptedOut(detail, code=code)
     if error.status_code == 429 or error.status_code >= 500:
         return TemporaryFailure(detail, code=code)
@@ -151,7 +185,10 @@ def _failure(error: telnyx.APIStatusError) -> Exception:
 def _time(value: str | None) -> datetime:
     if not value:
         return datetime.now(UTC)
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (TypeError, ValueError, AttributeError):
+        raise MalformedWebhook(f"time {value!r} is not ISO-8601") from None
 
 
 @hookimpl

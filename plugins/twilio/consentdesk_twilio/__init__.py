@@ -10,10 +10,18 @@ Settings (environment ``CONSENTDESK_<NAME>``):
 
 Point the number's "A message comes in" webhook at ``<PUBLIC_URL>/hooks/providers/twilio/inbound``.
 Delivery receipts come to ``/hooks/providers/twilio/status`` (set per message).
+
+Signatures are checked with the SDK's ``RequestValidator``, as Twilio computes them: over the
+full URL and every POST parameter sorted by name, each key with all of its values when it
+repeats. A JSON body is covered by the ``bodySHA256`` query parameter instead: the body must
+hash to it, and a JSON body without it is refused. Error codes that say something about the
+person (21610 opted out; 30003, 30005, 30006, 21614, 21635, 21612 cannot receive texts) are
+declared in ``error_outcomes``, for send refusals and status callbacks alike.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import requests
@@ -26,10 +34,13 @@ from hooks import hookimpl
 from hooks.providers import (
     DELIVERED,
     FAILED,
+    OPTED_OUT,
     SENT,
+    UNDELIVERABLE,
     UNDELIVERED,
     Capabilities,
     InboundText,
+    MalformedWebhook,
     OutboundText,
     PermanentFailure,
     Provider,
@@ -42,8 +53,21 @@ from hooks.providers import (
 )
 
 TWILIO_API = "https://api.twilio.com"
-OPTED_OUT = 21610  # "Attempt to send to unsubscribed recipient"
+UNSUBSCRIBED = 21610  # "Attempt to send to unsubscribed recipient"
+ERROR_OUTCOMES = {
+    "21610": OPTED_OUT,  # attempt to send to unsubscribed recipient
+    "30003": UNDELIVERABLE,  # unreachable destination handset
+    "30005": UNDELIVERABLE,  # unknown destination handset (inactive number)
+    "30006": UNDELIVERABLE,  # landline or unreachable carrier
+    "21614": UNDELIVERABLE,  # 'To' number is not a valid mobile number
+    "21612": UNDELIVERABLE,  # 'To' number is not currently reachable via SMS
+    "21635": UNDELIVERABLE,  # 'To' number cannot be a landline
+}
 STATUSES = {"sent": SENT, "delivered": DELIVERED, "undelivered": UNDELIVERED, "failed": FAILED}
+# Every MessageStatus Twilio documents; the ones not in STATUSES move nothing forward.
+KNOWN_STATUSES = frozenset({*STATUSES, "accepted", "scheduled", "canceled", "queued", "sending",
+                            "receiving", "received", "read", "partially_delivered"})
+INBOUND_FIELDS = ("From", "To", "Body", "MessageSid")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 TIMEOUT_SECONDS = 15
 
@@ -65,6 +89,7 @@ class TwilioProvider(Provider):
     name = "twilio"
     capabilities = Capabilities(sms=True, mms=True, countries=("US", "CA", "GB", "AU"),
                                 replies_to_stop_help=True, can_reconcile=True)
+    error_outcomes = ERROR_OUTCOMES
 
     def __init__(self, account_sid: str, auth_token: str, api_base: str = TWILIO_API,
                  timeout: float = TIMEOUT_SECONDS):
@@ -105,24 +130,40 @@ class TwilioProvider(Provider):
         signature = request.header("X-Twilio-Signature")
         if not signature:
             return False
-        return self.validator.validate(request.url, dict(request.form), signature)
+        if "bodySHA256" in request.query:
+            # A JSON body: the URL (with the body's hash) is signed, and the body must hash
+            # to it. The SDK checks both when given the body as text.
+            return self.validator.validate(request.url, request.body.decode("utf-8", "replace"),
+                                           signature)
+        if request.body and not request.content_type.endswith("form-urlencoded"):
+            return False  # a body no signature covers
+        return self.validator.validate(request.url, request.form, signature)
 
     def parse_inbound(self, request: WebhookRequest) -> list[InboundText]:
-        form = request.form
+        form = _fields(request)
+        missing = [name for name in INBOUND_FIELDS if name not in form]
+        if missing:
+            raise MalformedWebhook(f"no {', '.join(missing)}")
         return [InboundText(
-            from_phone=form["From"], to_phone=form["To"], body=form.get("Body", ""),
+            from_phone=form["From"], to_phone=form["To"], body=form["Body"],
             provider_message_id=form["MessageSid"], sent_at=datetime.now(UTC),
             # Advanced Opt-Out names the keyword it matched and has already replied.
             handled_by_provider=bool(form.get("OptOutType")))]
 
     def parse_status(self, request: WebhookRequest) -> list[StatusUpdate]:
-        form = request.form
-        status = STATUSES.get(form.get("MessageStatus", ""))
+        form = _fields(request)
+        value = form.get("MessageStatus")
+        if value is None or not form.get("MessageSid"):
+            raise MalformedWebhook("no MessageStatus" if value is None else "no MessageSid")
+        if value not in KNOWN_STATUSES:
+            raise MalformedWebhook(f"unknown MessageStatus {value!r}")
+        status = STATUSES.get(value)
         if status is None:  # queued, accepted, sending...: nothing to move forward to
             return []
         return [StatusUpdate(provider_message_id=form.get("MessageSid"), status=status,
                              message_key=request.query.get("message"),
-                             error_code=form.get("ErrorCode") or None)]
+                             error_code=form.get("ErrorCode") or None,
+                             error_detail=form.get("ErrorMessage") or None)]
 
     def reply(self, request: WebhookRequest) -> WebhookReply:
         if request.kind == "inbound":
@@ -147,9 +188,24 @@ class TwilioProvider(Provider):
         }
 
 
+def _fields(request: WebhookRequest) -> dict:
+    """The request's fields: the form, or a JSON object body (signed with bodySHA256)."""
+    if request.form:
+        return request.form
+    if request.body and "bodySHA256" in request.query:
+        try:
+            data = json.loads(request.body)
+        except ValueError:
+            raise MalformedWebhook("the body is not JSON") from None
+        if isinstance(data, dict):
+            return {k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
+        raise MalformedWebhook("the body is not a JSON object")
+    raise MalformedWebhook("an empty request")
+
+
 def _failure(error: TwilioRestException) -> Exception:
     detail = f"Twilio {error.status} error {error.code}: {error.msg}"
-    if error.code == OPTED_OUT:
+    if error.code == UNSUBSCRIBED:
         return RecipientOptedOut(detail, code=str(error.code))
     if error.status == 429 or error.status >= 500:
         return TemporaryFailure(detail, code=str(error.code or error.status))
