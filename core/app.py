@@ -19,6 +19,8 @@ from hooks import ConsentSource, EventType
 from hooks.providers import Branding, Provider
 
 DEFAULTS: dict[str, Any] = {
+    # No request body past 16 MB anywhere (provider webhooks have their own, smaller limit).
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "LOAD_ENTRYPOINTS": True,
     "TRACE_HOOKS": False,
     "PLUGINS": None,

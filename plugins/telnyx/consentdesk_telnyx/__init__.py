@@ -161,6 +161,8 @@ def _data(request: WebhookRequest) -> dict:
         raise MalformedWebhook("the body is not JSON") from None
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
         raise MalformedWebhook("no data object")
+    if not isinstance(body["data"].get("event_type"), str):
+        raise MalformedWebhook("no event_type")
     return body["data"]
 
 
