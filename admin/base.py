@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext
-from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla import ModelView, tools
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import filters
@@ -20,6 +21,9 @@ from flask_wtf import FlaskForm
 from core import audit
 from core.csvsafe import neutralise
 from core.db import db
+from core.models.guard import ProtectedField, protected_fields
+
+log = logging.getLogger(__name__)
 
 WRITE_VIEWS = frozenset({"create_view", "edit_view", "delete_view", "ajax_update"})
 
@@ -79,10 +83,47 @@ class SecureView(SecureMixin, BaseView):
 
 
 class SecureModelView(SecureMixin, ModelView):
-    """CRUD over one model, as far as the user's roles allow; every change audited."""
+    """CRUD over one model, as far as the user's roles allow; every change audited.
+
+    Derived and evidence fields (``core.models.guard``) are left out of every form and inline
+    edit whatever a view declares; the model-level guard refuses them again at flush. A
+    database refusal is explained in plain words, never with its SQL."""
 
     writable = True
     action_permissions: dict[str, str] = {}
+    # What a delete the database refuses means for this model, in the user's words.
+    delete_refused = ("It cannot be deleted: other records refer to it.")
+
+    def __init__(self, model: Any, *args: Any, **kwargs: Any) -> None:
+        protected = set(protected_fields(model))
+        if protected:
+            if self.form_columns is not None:
+                self.form_columns = tuple(c for c in self.form_columns
+                                          if str(c) not in protected)
+            self.form_excluded_columns = tuple(
+                dict.fromkeys((*(self.form_excluded_columns or ()), *sorted(protected))))
+            self.column_editable_list = tuple(
+                c for c in (self.column_editable_list or ()) if str(c) not in protected)
+        super().__init__(model, *args, **kwargs)
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        """Say what happened in plain words; the details go to the log, not the page."""
+        if isinstance(exc, ProtectedField):
+            flash(str(exc), "error")
+            return True
+        if isinstance(exc, sa.exc.IntegrityError):
+            log.warning("%s: the database refused a change: %s", self.name, exc)
+            flash(self.delete_refused if request.endpoint.endswith("delete_view")
+                  or request.form.get("action") == "delete"
+                  else "It could not be saved: it would duplicate or break a record it is "
+                       "linked to. Check the values and try again.", "error")
+            return True
+        if isinstance(exc, sa.exc.SQLAlchemyError):
+            log.exception("%s: database error", self.name)
+            flash("It could not be saved because of a database problem; nothing was "
+                  "changed. Try again in a moment.", "error")
+            return True
+        return super().handle_view_exception(exc)
 
     form_base_class = AdminForm
     model_form_converter = ModelConverter
@@ -157,7 +198,11 @@ class SecureModelView(SecureMixin, ModelView):
     @action("delete", lazy_gettext("Delete"),
             lazy_gettext("Are you sure you want to delete selected records?"))
     def action_delete(self, ids: Any) -> None:
-        return super().action_delete(self.typed_ids(ids))
+        """Each record on its own: one the database refuses says why, the others go."""
+        rows = tools.get_query_for_ids(self.get_query(), self.model, self.typed_ids(ids)).all()
+        deleted = sum(1 for row in rows if self.delete_model(row))
+        if deleted:
+            flash(f"Deleted {deleted} record(s).", "success")
 
     def get_export_value(self, model: Any, name: Any) -> Any:
         return neutralise(super().get_export_value(model, name))

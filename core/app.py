@@ -15,6 +15,7 @@ from core.db import configure_engine, db
 from core.ratelimit import init_rate_limits
 from core.security import init_security
 from core.sending.queue import SendQueue, init_queue
+from core.web_security import exempt_from_csrf, init_web_security
 from hooks import ConsentSource, EventType
 from hooks.providers import Branding, Provider
 
@@ -54,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     # Database: SQLite in the instance folder unless DATABASE_URL says otherwise.
     app.config.setdefault("DATABASE_URL", settings.sqlite_url(instance_path))
+    settings.private_sqlite_file(app.config["DATABASE_URL"])
     app.config["SQLALCHEMY_ENGINES"] = {"default": app.config["DATABASE_URL"]}
     db.init_app(app)
     _drop_async_teardown(app)
@@ -78,7 +80,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_worker(app)
 
-    # Login, roles and tokens; failed logins are rate-limited.
+    # Headers, cookies and CSRF; login, roles and tokens; failed logins are rate-limited.
+    init_web_security(app)
     init_security(app)
     init_rate_limits(app)
 
@@ -87,6 +90,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from core.sending.webhooks import blueprint as provider_hooks
 
     app.register_blueprint(provider_hooks)
+    exempt_from_csrf(provider_hooks)  # signed by the vendor instead
     from core.flows.links import blueprint as links
 
     app.register_blueprint(links)

@@ -11,7 +11,16 @@ from sqlalchemy.orm import Session
 
 from core.models import AuditLog
 
-SECRET_COLUMNS = frozenset({"password", "fs_uniquifier", "fs_token_uniquifier"})
+# Never copied into the audit log: credentials, and the phone HMAC (the key the suppression
+# list matches on: with it, an erased number could be recognised).
+SECRET_COLUMNS = frozenset({"password", "fs_uniquifier", "fs_token_uniquifier", "phone_hmac",
+                            "body_sha256"})
+
+
+def hidden(values: dict[str, Any] | None) -> dict[str, Any]:
+    """A logged ``before``/``after`` with secrets masked (rows logged before they were)."""
+    return {k: "(secret)" if k in SECRET_COLUMNS and v is not None else v
+            for k, v in (values or {}).items()}
 
 
 def _plain(value: Any) -> Any:

@@ -56,7 +56,7 @@ MATRIX: dict[str, frozenset[str]] = {
     ),
     "operations": frozenset(
         _read(*AREAS)
-        - _read("users")
+        - _read("users", "audit")
         | _write("senders", "brands", "message_types", "webhooks", "plugins")
         | {"messages:retry", "phone:simulate"}
     ),
@@ -66,7 +66,7 @@ ROLE_DESCRIPTIONS = {
     "admin": "Everything, including users and roles.",
     "marketing": "Edits flows, segments, templates, campaigns and links.",
     "support": "Reads contacts and consent history, records opt-outs, edits preferences.",
-    "operations": "Edits senders, brands, providers and plugins; reads the audit log.",
+    "operations": "Edits senders, brands, providers and plugins.",
 }
 
 

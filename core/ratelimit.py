@@ -1,9 +1,9 @@
 """Brute-force protection for the login form (Flask-Limiter).
 
-Flask-Security has no account lockout, so a failed-or-not POST to /login is limited per
-account (the submitted email) and per client address. Counters live in
-``RATELIMIT_STORAGE_URI``: memory by default, Redis (``redis://127.0.0.1:6379``) when
-several processes serve the app.
+Flask-Security has no account lockout, so failed logins are limited per account (the email
+submitted, in a form or as JSON) and per client address; a successful login does not count.
+Counters live in ``RATELIMIT_STORAGE_URI``: memory by default, Redis
+(``redis://127.0.0.1:6379``) when several processes serve the app.
 """
 
 from __future__ import annotations
@@ -17,14 +17,26 @@ PER_ADDRESS = "30 per minute"
 
 
 def _submitted_email() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()
+    email = request.form.get("email")
+    if email is None and request.is_json:
+        data = request.get_json(silent=True)
+        email = data.get("email") if isinstance(data, dict) else None
+    return "login:" + (email if isinstance(email, str) else "").strip().lower()
+
+
+def _failed(response) -> bool:
+    """A form login that succeeded redirects; a JSON one answers 200."""
+    if response.status_code in (301, 302, 303):
+        return False
+    return not (request.is_json and response.status_code == 200)
 
 
 def init_rate_limits(app: Flask) -> Limiter:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter = Limiter(key_func=get_remote_address, app=app)
     login = app.view_functions["security.login"]
-    login = limiter.limit(PER_ACCOUNT, key_func=_submitted_email, methods=["POST"])(login)
-    login = limiter.limit(PER_ADDRESS, methods=["POST"])(login)
+    login = limiter.limit(PER_ACCOUNT, key_func=_submitted_email, methods=["POST"],
+                          deduct_when=_failed)(login)
+    login = limiter.limit(PER_ADDRESS, methods=["POST"], deduct_when=_failed)(login)
     app.view_functions["security.login"] = login
     return limiter

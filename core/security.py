@@ -23,6 +23,12 @@ SECURITY_DEFAULTS = {
     "SECURITY_POST_LOGOUT_VIEW": "/login",
     "SECURITY_TOKEN_AUTHENTICATION_HEADER": "Authentication-Token",
     "SECURITY_USERNAME_ENABLE": False,
+    # Logging out changes state: a POST with the form's CSRF token, never a link.
+    "SECURITY_LOGOUT_METHODS": ["POST"],
+    # core.web_security sends "no-store" on every page; Flask-Security's own default writes
+    # a malformed header ("private=True, no-store=True").
+    "SECURITY_CACHE_CONTROL": {},
+    "SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS": False,
 }
 
 

@@ -5,6 +5,7 @@ Every variable is listed in ``ENVIRONMENT`` and in the README table (a test chec
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -109,3 +110,25 @@ def load_or_create_secrets(instance_path: Path) -> dict[str, str]:
 
 def sqlite_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'consentdesk.db'}"
+
+
+def private_sqlite_file(url: str) -> None:
+    """Create a SQLite database file readable by its owner only (0600), like the secrets
+    file, before SQLite creates it with the process's umask; tighten an existing one. SQLite
+    gives its -wal and -shm files the database file's permissions."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database \
+            or parsed.database == ":memory:" or parsed.database.startswith("file:"):
+        return
+    path = Path(parsed.database)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    with contextlib.suppress(OSError):  # a file someone else owns stays as it is
+        os.chmod(path, 0o600)
+        for suffix in ("-wal", "-shm", "-journal"):
+            companion = path.with_name(path.name + suffix)
+            if companion.exists():
+                os.chmod(companion, 0o600)

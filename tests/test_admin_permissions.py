@@ -19,7 +19,7 @@ CAN_READ = {
     | {"reports", "simulators", "consentimport", "phone", "flowtemplates"},
     "support": {"contact", "consentevent", "consent", "suppression", "preference", "message",
                 "revocationticket", "reports", "simulators"},
-    "operations": set(MODEL_ENDPOINTS) - {"user", "role"}
+    "operations": set(MODEL_ENDPOINTS) - {"user", "role", "auditlog"}  # the log: admins only
     | {"reports", "plugins", "simulators", "phone"},
 }
 CAN_WRITE = {

@@ -1,5 +1,6 @@
 """The admin panel in a real browser (headless Chromium through Playwright), CSRF switched on."""
 
+import re
 import shutil
 import threading
 
@@ -7,6 +8,7 @@ import pytest
 from werkzeug.serving import make_server
 
 playwright = pytest.importorskip("playwright.sync_api")
+expect = playwright.expect
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
     pytest.mark.browser,
@@ -33,12 +35,17 @@ def live_server(make_app):
 
 @pytest.fixture
 def page(tmp_path):
+    """A page that fails the test if the Content-Security-Policy blocked anything on it."""
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page()
+        blocked = []
+        page.on("console", lambda message: blocked.append(message.text)
+                if "Content Security Policy" in message.text else None)
         yield page
         page.screenshot(path=str(tmp_path / "last.png"), full_page=True)
         browser.close()
+        assert blocked == [], blocked
 
 
 def test_support_signs_in_and_adds_a_contact_through_the_real_forms(live_server, page):
@@ -96,8 +103,7 @@ def test_operations_replies_stop_on_the_phone_simulator_and_sees_the_confirmatio
     page.wait_for_url(f"{base}/admin/phone/**")
     # The segment counter comes from the server as the text is typed.
     page.fill("textarea[name=body]", "STOP")
-    page.wait_for_function(
-        "document.querySelector('.segments').textContent.startsWith('4 characters')")
+    expect(page.locator(".segments")).to_have_text(re.compile("^4 characters"))
     assert page.inner_text(".segments") == "4 characters · GSM-7 · 1 segment(s)"
     page.click("#phone button[type=submit]")
     page.wait_for_selector(".bubble.out")
@@ -140,5 +146,4 @@ def test_flow_editor_previews_each_text_live(marketing_server, page):
     assert "no findings" in preview
     steps = page.input_value("textarea[name=steps]")
     page.fill("textarea[name=steps]", steps.replace("Reply STOP to opt out.", "", 1))
-    page.wait_for_function(
-        "document.querySelector('.live-panel').textContent.includes('opt_out_language_missing')")
+    expect(page.locator(".live-panel")).to_contain_text("opt_out_language_missing")

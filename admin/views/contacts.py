@@ -7,6 +7,7 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_security import current_user
+from markupsafe import Markup
 
 from admin.base import ReadOnlyModelView, SecureModelView, permitted
 from admin.formatters import as_json, short_hash
@@ -19,6 +20,11 @@ from core.models import Contact
 
 class ContactView(SecureModelView):
     area = "contacts"
+    delete_refused = Markup(
+        "This contact cannot be deleted: their consent history and messages are evidence and "
+        "are kept. To remove the person's personal data, tick the contact in the list and "
+        "choose <strong>With selected → Erase personal data</strong>; their opt-outs stay "
+        "in force.")
     action_permissions = {"record_opt_out": "consent:opt_out", "erase": "contacts:erase"}
 
     column_list = ("phone", "first_name", "last_name", "email", "state", "timezone", "tags",

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 from flask_security.utils import hash_password
+from markupsafe import Markup
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional
 
 from admin.base import ReadOnlyModelView, SecureModelView
 from admin.formatters import as_json
+from core import audit
 
 
 class UserView(SecureModelView):
@@ -41,10 +44,25 @@ class RoleView(ReadOnlyModelView):
     column_formatters = {"permissions": as_json}
 
 
+def _logged(_view: Any, _context: Any, model: Any, name: str) -> Markup:
+    values = audit.hidden(getattr(model, name))
+    if not values:
+        return Markup("")
+    return Markup("<code>{}</code>").format(json.dumps(values, ensure_ascii=False)[:200])
+
+
 class AuditLogView(ReadOnlyModelView):
+    """Admins only; the phone HMAC never shows, in the list, the details or an export."""
+
     area = "audit"
     column_list = ("at", "actor", "action", "model", "object_id", "before", "after")
     column_searchable_list = ("actor", "model", "object_id")
     column_filters = ("actor", "action", "model", "at")
     column_default_sort = ("at", True)
-    column_formatters = {"before": as_json, "after": as_json}
+    column_formatters = {"before": _logged, "after": _logged}
+    column_formatters_detail = {"before": _logged, "after": _logged}
+
+    def get_export_value(self, model: Any, name: Any) -> Any:
+        if name in ("before", "after"):
+            return json.dumps(audit.hidden(getattr(model, name)), ensure_ascii=False)
+        return super().get_export_value(model, name)

@@ -23,6 +23,7 @@ from core.models import (
     Disclosure,
     MessageType,
 )
+from core.models.guard import allow_writes
 from hooks.types import ConsentSource
 
 OPT_OUT_REASON = "opt_out"
@@ -118,7 +119,10 @@ class Ledger:
                          event.occurred_at)
         if contact.undeliverable_at is not None and contact.undeliverable_at < event.occurred_at:
             # A fresh, proven opt-in vouches for the number a provider had called unreachable.
-            contact.undeliverable_at = contact.undeliverable_code = None
+            with allow_writes(self.session, "Contact.undeliverable_at",
+                              "Contact.undeliverable_code"):
+                contact.undeliverable_at = contact.undeliverable_code = None
+                self.session.flush()
         return event
 
     def opt_out(
@@ -235,10 +239,11 @@ def derive_state(session: Session, contact_id: int) -> None:
         row.message_type_id: row
         for row in session.scalars(sa.select(Consent).where(Consent.contact_id == contact_id))
     }
-    for type_id, event in deciding.items():
-        row = current.get(type_id) or Consent(contact_id=contact_id, message_type_id=type_id)
-        row.state = state_after(event)
-        row.since = event.occurred_at
-        row.last_event_id = event.id
-        session.add(row)
-    session.flush()
+    with allow_writes(session, "Consent.*"):
+        for type_id, event in deciding.items():
+            row = current.get(type_id) or Consent(contact_id=contact_id, message_type_id=type_id)
+            row.state = state_after(event)
+            row.since = event.occurred_at
+            row.last_event_id = event.id
+            session.add(row)
+        session.flush()

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from core.models import Suppression
+from core.models.guard import allow_writes
 
 
 def phone_hmac(key: str, e164: str) -> str:
@@ -50,7 +51,9 @@ def suppress(session: Session, key: str, e164: str, reason: str, source: str,
         session.add(Suppression(phone_hmac=phone_hmac(key, e164), reason=reason, source=source,
                                 since=since))
     elif existing.since < since:
-        existing.since = since
+        with allow_writes(session, "Suppression.since"):
+            existing.since = since
+            session.flush()
 
 
 def lift(session: Session, key: str, e164: str, reason: str, opted_in_at: datetime) -> None:
@@ -60,7 +63,9 @@ def lift(session: Session, key: str, e164: str, reason: str, opted_in_at: dateti
     """
     existing = find(session, key, e164)
     if existing is not None and existing.reason == reason and existing.since < opted_in_at:
-        session.delete(existing)
+        with allow_writes(session, "Suppression.*"):
+            session.delete(existing)
+            session.flush()
 
 
 SESSION_KEY = "suppression_key"

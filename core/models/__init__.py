@@ -1,6 +1,7 @@
 """Every table of Consentdesk. Import models from here."""
 
 from core.db import Base
+from core.models import guard  # noqa: F401 - its flush listener guards evidence fields
 from core.models.auth import AuditLog, Role, User, roles_users
 from core.models.brand import Brand, Campaign, Sender
 from core.models.consent import (

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.db import READ_ONLY, db, utcnow
 from core.models import ConsentEvent, Message
+from core.models.guard import allow_writes
 from core.sending import outcomes
 from core.sending.claim import UNCERTAIN, Claimed, claim, text_for
 from hooks.providers import (
@@ -237,7 +238,10 @@ def recover(app: Flask, now: datetime | None = None,
                 tally["unknown"] += 1
                 continue
             if found is not None:
-                message.status, message.provider_message_id = found.status, found.provider_message_id
+                with allow_writes(session, "Message.provider_message_id"):
+                    message.status = found.status
+                    message.provider_message_id = found.provider_message_id
+                    session.flush()
                 tally["found"] += 1
             else:
                 message.status = "queued"  # never reached the provider: the gate judges it again

@@ -21,7 +21,10 @@ from sqlalchemy.orm import Session
 
 from core.consent import Evidence, app_ledger
 from core.models import ConsentEvent, Contact, Message
+from core.models.guard import allow_writes
 from hooks.providers import OPTED_OUT, UNDELIVERABLE, Provider
+
+MARK = ("Contact.undeliverable_at", "Contact.undeliverable_code")
 
 
 def outcome_of(provider: Provider | None, code: str | None) -> str | None:
@@ -42,7 +45,9 @@ def apply(app: Flask, session: Session, provider: Provider, message: Message, co
     if outcome == OPTED_OUT:
         _opt_out(app, session, provider, message, contact, code, at, how)
     elif outcome == UNDELIVERABLE:
-        mark_undeliverable(contact, f"{provider.name} {code}", at)
+        with allow_writes(session, *MARK):
+            mark_undeliverable(contact, f"{provider.name} {code}", at)
+            session.flush()
     return outcome
 
 
@@ -69,4 +74,6 @@ def delivered(session: Session, message: Message) -> None:
     """A delivery receipt after the number was marked shows it works again."""
     contact = session.get(Contact, message.contact_id) if message.contact_id else None
     if contact is not None and contact.undeliverable_at is not None:
-        contact.undeliverable_at = contact.undeliverable_code = None
+        with allow_writes(session, *MARK):
+            contact.undeliverable_at = contact.undeliverable_code = None
+            session.flush()

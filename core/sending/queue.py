@@ -27,6 +27,7 @@ from core.db import db, utcnow
 from core.models import Message
 from core.sending import dispatch as dispatcher
 from core.sending.claim import CLAIMABLE
+from core.settings import private_sqlite_file
 
 PENDING = "consentdesk_dispatch"  # session.info key: ids to submit once the transaction commits
 # The sweep re-submits rows whose task should long have run: a lost task is rare, and a sweep
@@ -88,7 +89,7 @@ def make_huey(app: Flask) -> Huey:
         return MemoryHuey("consentdesk")
     if url.startswith("sqlite:///"):
         filename = url.removeprefix("sqlite:///")
-        Path(filename).parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(url)
         return SqliteHuey("consentdesk", filename=filename)
     if url.startswith(("redis://", "rediss://", "unix://")):
         return RedisHuey("consentdesk", url=url)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from core.models import Message
+from core.models.guard import allow_writes
 from hooks.providers import DELIVERED, FAILED, SENT, UNDELIVERED, StatusUpdate
 
 # queued -> sending -> sent -> delivered / undelivered / failed
@@ -22,7 +23,9 @@ def apply(session: Session, provider: str, update: StatusUpdate) -> Message | No
     if message.provider_message_id is None and update.provider_message_id:
         # The receipt can arrive before the send's answer was recorded (or after a crash
         # lost it): it names our message, so it heals the row.
-        message.provider_message_id = update.provider_message_id
+        with allow_writes(session, "Message.provider_message_id"):
+            message.provider_message_id = update.provider_message_id
+            session.flush()
     if RANK.get(update.status, -1) > RANK.get(message.status, 99):
         message.status = update.status
         if update.error_code:
