@@ -183,6 +183,14 @@ def keywords_classify(text: str, campaign_id: int | None, as_json: bool) -> None
         return
     click.echo(f"class:   {result['class']}  ({result['reason']}"
                + (f": {result['matched']!r})" if result["matched"] else ")"))
+    if result["class"] == "opt_out":
+        stops = ", ".join(result["message_types"]) + " only" if result["message_types"] \
+            else "every message type"
+        click.echo(f"stops:   {stops}")
+    if result["rule"]:
+        click.echo(f"rule:    {result['rule']}")
+    if result["events"]:
+        click.echo(f"events:  {', '.join(result['events'])}")
     click.echo(f"reply:   {result['reply'] or '(none)'}")
 
 

@@ -65,6 +65,29 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "LOAD_ENTRYPOINTS",
         "`0` to load no installed plugins, only the built-in ones (default: `1`).",
     ),
+    "CONSENTDESK_HTTPS": (
+        "HTTPS",
+        "`1` when users reach the app over HTTPS (cookies get the Secure flag, HSTS is sent); "
+        "default: on when `CONSENTDESK_PUBLIC_URL` starts with `https://`.",
+    ),
+    "CONSENTDESK_FORCE_HTTPS": (
+        "FORCE_HTTPS",
+        "`1` to redirect plain HTTP to HTTPS in the app itself (default: `0`; a proxy usually "
+        "does it).",
+    ),
+    "CONSENTDESK_REMEMBER_DAYS": (
+        "REMEMBER_DAYS",
+        "How long \"remember me\" keeps a staff member signed in (default: `14`).",
+    ),
+    "CONSENTDESK_WEBHOOK_RETENTION_DAYS": (
+        "WEBHOOK_RETENTION_DAYS",
+        "Days a processed provider webhook is kept in the webhook log (default: `90`; the "
+        "consent it carried is in the ledger for good).",
+    ),
+    "CONSENTDESK_WEBHOOK_REJECTED_RETENTION_DAYS": (
+        "WEBHOOK_REJECTED_RETENTION_DAYS",
+        "Days the excerpt of a refused or malformed webhook is kept (default: `7`).",
+    ),
     "CONSENTDESK_TRACE_HOOKS": (
         "TRACE_HOOKS",
         "`1` to print every hook call and its result to stderr (default: `0`).",

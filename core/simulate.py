@@ -27,14 +27,18 @@ def classify_text(session: Session, text: str, campaign_id: int | None = None) -
         raise SimulationError(f"No campaign with id {campaign_id}.")
     brand = campaign.brand if campaign else None
     result = classify(text, vocabulary.load(session, campaign))
+    named = [t.name for t in session.scalars(sa.select(MessageType).where(
+        MessageType.slug.in_(result.message_types)).order_by(MessageType.id))]
     reply = {
-        OPT_OUT: lambda: replies.stop_reply(brand),
+        OPT_OUT: lambda: (replies.scoped_stop_reply(brand, named) if named
+                          else replies.stop_reply(brand)),
         HELP: lambda: replies.help_reply(brand, campaign),
         OPT_IN: lambda: replies.opt_in_reply(brand, campaign),
     }.get(result.kind, lambda: None)()
     return {"text": text, "normalized": result.normalized, "class": result.kind,
-            "matched": result.matched, "reason": result.reason, "reply": reply,
-            "campaign": campaign.name if campaign else None}
+            "matched": result.matched, "reason": result.reason, "rule": result.rule,
+            "message_types": list(result.message_types), "events": list(result.events),
+            "reply": reply, "campaign": campaign.name if campaign else None}
 
 
 def gate_check(session: Session, app: Flask, phone: str, type_slug: str,

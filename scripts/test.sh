@@ -17,6 +17,15 @@ echo "== lint (ruff)"
 suites=$((suites + 1))
 .venv/bin/ruff check --quiet . || failed+=("lint")
 
+echo "== keyword engine on the labelled corpora"
+evaluation=$(mktemp -d)
+for corpus in tests/data/replies.csv tests/data/replies_unseen.csv; do
+  suites=$((suites + 1))
+  CONSENTDESK_INSTANCE_PATH="$evaluation" .venv/bin/consentdesk keywords evaluate "$corpus" \
+    --builtin --quiet || failed+=("keywords $corpus")
+done
+rm -rf "$evaluation"
+
 echo "== core on SQLite"
 suites=$((suites + 1))
 env -u CONSENTDESK_TEST_POSTGRES_URL .venv/bin/python -m pytest "$@" || failed+=("core on SQLite")
