@@ -197,3 +197,14 @@ def test_the_sandbox_landline_number_is_marked_undeliverable(app, session, sende
     assert (message.status, message.error_code) == ("failed", "landline")
     session.expire_all()
     assert session.get(Contact, contact_id).undeliverable_code == "sandbox landline"
+
+
+def test_the_undeliverable_report_counts_numbers_by_code(app, session, sender, runner):
+    from core import testing
+
+    with app.app_context():
+        testing.opted_in("+15005550006")
+        testing.queue_text("+15005550006")
+    result = runner.invoke(["report", "undeliverable-numbers"])
+    assert result.exit_code == 0, result.output
+    assert "sandbox landline,1," in result.output

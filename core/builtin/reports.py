@@ -61,9 +61,30 @@ def flow_performance(data):
     return ReportResult(columns=columns, rows=[[r[c] for c in columns] for r in rows])
 
 
+def undeliverable_numbers(data):
+    """Contacts a provider reported unable to receive texts, by provider and code."""
+    rows = data.rows(
+        """
+        SELECT undeliverable_code AS code, COUNT(*) AS contacts,
+               MIN(undeliverable_at) AS first, MAX(undeliverable_at) AS last
+        FROM contact WHERE undeliverable_at IS NOT NULL
+        GROUP BY undeliverable_code ORDER BY contacts DESC, code
+        """
+    )
+    columns = ["code", "contacts", "first", "last"]
+    return ReportResult(columns=columns, rows=[[r[c] for c in columns] for r in rows])
+
+
 @hookimpl
 def register_reports():
     return [
+        Report(
+            "undeliverable-numbers",
+            "Numbers that cannot receive texts",
+            undeliverable_numbers,
+            "Contacts a provider reported unreachable, unknown or a landline, by provider and "
+            "error code; sends to them are held until a later delivery or a fresh opt-in.",
+        ),
         Report(
             "flow-performance",
             "Flow performance",
