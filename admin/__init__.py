@@ -29,6 +29,7 @@ from admin.views.messaging import (
 )
 from admin.views.pages import HomeView, PluginPageView, PluginsView, ReportsView
 from admin.views.phone import PhoneView
+from admin.views.sends import SendView
 from admin.views.users import AuditLogView, RoleView, UserView
 from core import models, plugins
 from core.db import db
@@ -79,6 +80,7 @@ def init_admin(app: Flask, pm: pluggy.PluginManager) -> Admin:
     for view_class, model, category in MODEL_VIEWS:
         admin.add_view(view_class(model, db, category=category))
     admin.add_view(SimulatorsView(name="Simulators", endpoint="simulators", category="Consent"))
+    admin.add_view(SendView(name="Send to an audience", endpoint="send", category="Messaging"))
     admin.add_view(FlowTemplatesView(name="Ready-made flows", endpoint="flowtemplates",
                                      category="Messaging"))
     admin.add_view(PhoneView(name="Phone simulator", endpoint="phone", category="Messaging"))

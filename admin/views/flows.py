@@ -11,6 +11,7 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_security import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
@@ -94,14 +95,25 @@ class FlowTemplatesView(SecureView):
         return html
 
 
+def _send_link(view: Any, _context: Any, send: ScheduledSend, _name: str) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(url_for("send.status", send_id=send.id),
+                                              send.flow.name if send.flow else send.id)
+
+
 class ScheduledSendView(SecureModelView):
-    """Sends to a flow's audience at an instant or at a local time; cancel before or during."""
+    """Sends to a flow's audience, listed; a new one is made through *Send to an audience*,
+    which shows who it reaches and asks for confirmation. Cancel before or during."""
 
     area = "flows"
-    column_list = ("flow", "at", "day", "local_time", "status", "created_by", "started_at",
-                   "report")
+    can_create = False
+    can_edit = False
+    list_template = "consentdesk/scheduled_send_list.html"
+    column_list = ("flow", "at", "day", "local_time", "status", "confirmed_count",
+                   "created_by", "started_at")
+    column_labels = {"confirmed_count": "Confirmed for", "at": "Exact moment",
+                     "local_time": "Local time"}
     column_filters = ("status", "at", "day")
-    column_formatters = {"report": as_json}
+    column_formatters = {"report": as_json, "flow": _send_link}
     column_descriptions = {
         "at": "A fixed instant (UTC), or leave empty and give a day and a local time",
         "local_time": "HH:MM in each recipient's own time zone, e.g. 10:00",

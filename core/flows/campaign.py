@@ -56,8 +56,7 @@ def send_now(session: Session, app: Flask, flow: Flow, send_key: str, at: dateti
     prefix = f"flow:{flow.id}:send:{send_key}:contact:"
     already = _count_keys(session, prefix)
     link = _link(session, flow, step, payload, prefix) if ("branded link",) in pieces else None
-    link_base = ((brand.link_domain if brand and brand.link_domain else None)
-                 or app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
+    link_base = links.link_base(app, brand).rstrip("/")
     sqlite = bulk.is_sqlite(session)
     text = bulk.BodySQL(pieces, f"{link_base}/l/{link.code}" if link else None, sqlite)
     windows = bulk.WindowsSQL(session, at, local_time, flow.message_type.quiet_hours_exempt)

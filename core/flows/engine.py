@@ -188,8 +188,7 @@ def _send(session: Session, app: Flask, run: FlowRun, step: dict[str, Any],
         destination = step.get("link") or (event.payload or {}).get("url")
         if not destination:
             raise templates.TemplateError("[branded link] needs the step's link or the event's url")
-        link, url = links.make(session, destination, brand,
-                               app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000",
+        link, url = links.make(session, destination, brand, links.link_base(app, brand),
                                contact.id, flow.id, links.utm_campaign(flow.name))
         made.append(link)
         return url

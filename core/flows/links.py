@@ -23,7 +23,7 @@ from flask import Blueprint, abort, current_app, redirect, request
 from sqlalchemy.orm import Session
 
 from core.db import db, utcnow
-from core.gate.rules import content_lists
+from core.gate.rules import content_lists, is_local, local_links  # noqa: F401 - re-exported
 from core.models import Brand, Click, Contact, Link, Message
 
 blueprint = Blueprint("links", __name__)
@@ -42,8 +42,24 @@ PREVIEW_AGENTS = ("facebookexternalhit", "facebot", "twitterbot", "slackbot", "w
                   "vkshare", "w3c_validator", "preview")
 
 
+LOOPBACK_BASE = "http://127.0.0.1:5000"
+LOCAL_LINKS_WARNING = (
+    "Links would point at a local address no phone can open: set CONSENTDESK_PUBLIC_URL (the "
+    "address the outside world reaches this server at) or the brand's link domain. "
+    "Marketing texts with such links are blocked until then.")
+
+
 class LinkError(ValueError):
     """A destination a branded link may not point to."""
+
+
+def link_base(app, brand: Brand | None) -> str:
+    """Where branded links live: the brand's link domain, else the public URL. Without either
+    the app's own loopback address stands in, which :func:`is_local` flags (the preview warns
+    and the gate blocks marketing texts that carry it)."""
+    base = (brand.link_domain if brand and brand.link_domain else None) \
+        or app.config.get("PUBLIC_URL") or LOOPBACK_BASE
+    return base if "://" in base else f"https://{base}"
 
 
 def check_destination(url: str) -> str:

@@ -17,7 +17,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from core import segments
-from core.flows import engine, templates
+from core.flows import engine, links, templates
 from core.gate.check import gate_for
 from core.models import Campaign
 from hooks.types import OutgoingMessage
@@ -43,8 +43,7 @@ def preview(session: Session, app: Flask, steps_text: str, trigger: str,
         hour=15, minute=0, second=0, microsecond=0)
     event = {field: f"sample-{field}" for field in spec.fields}
     event.update(url="https://example.com/page", offer="20% off this weekend.")
-    domain = (brand.link_domain if brand and brand.link_domain else None) or \
-        app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
+    domain = links.link_base(app, brand)
     gate = gate_for(app)
     shown = []
     for number, step in enumerate(steps, start=1):
@@ -68,7 +67,9 @@ def preview(session: Session, app: Flask, steps_text: str, trigger: str,
         shown.append({"step": number, "text": body, "encoding": counted.encoding,
                       "characters": counted.characters, "segments": counted.segments,
                       "findings": findings})
-    return {"error": None, "steps": shown}
+    warnings = [links.LOCAL_LINKS_WARNING] if links.is_local(domain) and any(
+        "[branded link]" in (s.get("send") or "") for s in steps) else []
+    return {"error": None, "steps": shown, "warnings": warnings}
 
 
 def _render(step: dict[str, Any], brand: Any, moment: datetime, event: dict[str, Any],

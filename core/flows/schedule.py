@@ -20,7 +20,7 @@ from core.flows import audiences, campaign
 from core.gate.check import FALLBACK_ZONE
 from core.models import Message, ScheduledSend
 
-WAITING = ("queued", "deferred")
+WAITING = ("queued", "deferred", "paused")
 
 
 def local_time_of(send: ScheduledSend) -> time | None:
@@ -50,11 +50,13 @@ def _may_be_due(send: ScheduledSend, now: datetime) -> bool:
     return datetime.combine(send.day, local_time_of(send), EARLIEST) <= now
 
 
-def run_due(session: Session, app: Flask, now: datetime) -> int:
-    """Start every scheduled send whose time has come; return how many started."""
+def run_due(session: Session, app: Flask, now: datetime, only: int | None = None) -> int:
+    """Start every scheduled send whose time has come (or just ``only``); how many started."""
     started = 0
-    for send in session.scalars(sa.select(ScheduledSend).where(
-            ScheduledSend.status == "scheduled").order_by(ScheduledSend.id)).all():
+    query = sa.select(ScheduledSend).where(ScheduledSend.status == "scheduled")
+    if only is not None:
+        query = query.where(ScheduledSend.id == only)
+    for send in session.scalars(query.order_by(ScheduledSend.id)).all():
         if not _may_be_due(send, now) or starts_at(session, send) > now:
             continue
         send.status, send.started_at = "started", now

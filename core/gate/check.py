@@ -159,6 +159,12 @@ class Gate:
             found.append(Reason("opt_out_language_missing",
                                 "first and marketing messages must say how to opt out "
                                 "(e.g. 'Reply STOP to opt out')"))
+        if message_type == MARKETING:
+            local = rules.local_links(body)
+            if local:
+                found.append(Reason("local_link", "links would point at a local address no "
+                                    f"phone can open ({local[0]}); set CONSENTDESK_PUBLIC_URL "
+                                    "or the brand's link domain"))
         counted = segments.count(body)
         if counted.segments > self.max_segments:
             found.append(Reason("too_many_segments", f"{counted.segments} {counted.encoding} "

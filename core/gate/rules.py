@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from importlib import resources
+from urllib.parse import urlsplit
 
 
 @cache
@@ -16,6 +19,27 @@ def _load(name: str) -> dict:
 
 def content_lists() -> dict:
     return _load("content.json")
+
+
+LOCAL_HOSTS = ("localhost", "localhost.localdomain", "ip6-localhost")
+URL = re.compile(r"https?://[^\s<>\"']+", re.I)
+
+
+def is_local(url: str) -> bool:
+    """Does ``url`` point at this machine or a private network, where no phone can go?"""
+    host = (urlsplit(url if "://" in url else f"https://{url}").hostname or "").lower()
+    if not host or host in LOCAL_HOSTS or host.endswith((".local", ".localhost", ".internal")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "." not in host  # a bare machine name
+    return address.is_private or address.is_loopback or address.is_link_local \
+        or address.is_unspecified
+
+
+def local_links(body: str) -> list[str]:
+    return [url for url in URL.findall(body or "") if is_local(url)]
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,8 @@ class User(Base, UserMixin):
     last_login_ip: Mapped[str | None] = mapped_column(sa.String(64))
     current_login_ip: Mapped[str | None] = mapped_column(sa.String(64))
     login_count: Mapped[int | None] = mapped_column()
+    # Where "Send a test" goes by default: the staff member's own phone (E.164).
+    phone: Mapped[str | None] = mapped_column(sa.String(16))
     create_datetime: Mapped[datetime] = mapped_column(default=utcnow)
     update_datetime: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -64,7 +64,7 @@ class FlowRun(Base):
     )
 
 
-SCHEDULE_STATUSES = ("scheduled", "started", "done", "cancelled")
+SCHEDULE_STATUSES = ("scheduled", "started", "done", "paused", "cancelled")
 
 
 class ScheduledSend(Base):
@@ -80,6 +80,8 @@ class ScheduledSend(Base):
     local_time: Mapped[str | None] = mapped_column(sa.String(5))  # "HH:MM"
     status: Mapped[str] = mapped_column(sa.String(10), default="scheduled")
     created_by: Mapped[str | None] = mapped_column(sa.String(255))
+    # How many people the person confirming was told it would reach ("Send to 1,214 people").
+    confirmed_count: Mapped[int | None] = mapped_column()
     started_at: Mapped[datetime | None] = mapped_column()
     report: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

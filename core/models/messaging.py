@@ -25,6 +25,7 @@ MESSAGE_STATUSES = (
     "undelivered",
     "failed",
     "dead",
+    "paused",  # a text of a paused send: waits, unclaimed, until the send is resumed
 )
 
 
@@ -82,6 +83,8 @@ class Message(Base):
     encoding: Mapped[str] = mapped_column(sa.String(5), default="GSM-7")
     # A STOP/HELP confirmation the rules themselves require: the gate skips consent and content.
     compliance_reply: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # "Send a test" from the admin: labelled in the message log, never part of a report.
+    is_test: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     dispatched_at: Mapped[datetime | None] = mapped_column()  # when last handed to a provider
     error_code: Mapped[str | None] = mapped_column(sa.String(30))
