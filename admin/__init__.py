@@ -30,6 +30,7 @@ from admin.views.messaging import (
 from admin.views.pages import HomeView, PluginPageView, PluginsView, ReportsView
 from admin.views.phone import PhoneView
 from admin.views.sends import SendView
+from admin.views.try_out import TryView
 from admin.views.users import AuditLogView, RoleView, UserView
 from core import models, plugins
 from core.db import db
@@ -81,6 +82,7 @@ def init_admin(app: Flask, pm: pluggy.PluginManager) -> Admin:
         admin.add_view(view_class(model, db, category=category))
     admin.add_view(SimulatorsView(name="Simulators", endpoint="simulators", category="Consent"))
     admin.add_view(SendView(name="Send to an audience", endpoint="send", category="Messaging"))
+    admin.add_view(TryView(name="Try a flow", endpoint="try", category="Messaging"))
     admin.add_view(FlowTemplatesView(name="Ready-made flows", endpoint="flowtemplates",
                                      category="Messaging"))
     admin.add_view(PhoneView(name="Phone simulator", endpoint="phone", category="Messaging"))

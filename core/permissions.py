@@ -30,7 +30,7 @@ AREAS = (
 )
 
 ACTIONS = ("consent:opt_out", "consent:import", "contacts:erase", "messages:retry",
-           "phone:simulate")
+           "phone:simulate", "conversions:record")
 
 
 def _read(*areas: str) -> set[str]:
@@ -47,12 +47,12 @@ MATRIX: dict[str, frozenset[str]] = {
     "admin": frozenset(_write(*AREAS) | set(ACTIONS)),
     "marketing": frozenset(
         _read(*_EVERYDAY) | _write("flows", "segments", "campaigns", "links", "disclosures")
-        | {"consent:import", "phone:simulate"}
+        | {"consent:import", "phone:simulate", "conversions:record"}
     ),
     "support": frozenset(
         _read("contacts", "consent", "suppressions", "preferences", "messages", "reports")
         | _write("contacts", "preferences")
-        | {"consent:opt_out"}
+        | {"consent:opt_out", "conversions:record"}
     ),
     "operations": frozenset(
         _read(*AREAS)

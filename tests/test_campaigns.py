@@ -1,7 +1,7 @@
 """Segments compiled to SQL, and a promotional send to a segment done in bulk."""
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -259,21 +259,27 @@ def test_cancel_before_start_sends_nothing_and_after_start_stops_what_waits(
     assert statuses == {"blocked"}
 
 
-def test_admin_schedules_and_cancels_a_send(app, client, login, session, world):
+def test_admin_schedules_only_through_the_preview_and_cancels_a_send(app, client, login,
+                                                                    session, world):
     from core.models import ScheduledSend
 
+    person(session, world, "+12125550123", "marketing", first_name="Ana")
     session.commit()
     login("marketing")
-    bad = client.post("/admin/scheduledsend/new/", data={"flow": str(world["flow"].id),
-                                                         "day": "2026-11-24",
-                                                         "local_time": "25:00"},
-                      follow_redirects=True)
-    assert "local time must be HH:MM" in bad.get_data(as_text=True)
-    ok = client.post("/admin/scheduledsend/new/", data={"flow": str(world["flow"].id),
-                                                        "day": "2026-11-24", "local_time": "10:00"})
+    # The bare create form is gone: a send is made after its audience is seen and confirmed.
+    client.post("/admin/scheduledsend/new/", data={"flow": str(world["flow"].id),
+                                                   "day": "2026-11-24", "local_time": "10:00"})
+    assert session.scalar(sa.select(sa.func.count(ScheduledSend.id))) == 0
+    day = (date.today() + timedelta(days=3)).isoformat()
+    choice = {"flow": str(world["flow"].id), "when": "local", "day": day, "time": "10:00",
+              "zone": "America/New_York"}
+    preview = client.post("/admin/send/", data=choice).get_data(as_text=True)
+    count = preview.split('name="confirmed" value="')[1].split('"')[0]
+    assert f"Schedule for {int(count):,} " in preview
+    ok = client.post("/admin/send/confirm", data={**choice, "confirmed": count})
     assert ok.status_code == 302
     send = session.scalars(sa.select(ScheduledSend)).one()
-    assert send.created_by == "marketing@bloomandbranch.example"
+    assert send.created_by == "marketing@bloomandbranch.example" and send.status == "scheduled"
     client.post("/admin/scheduledsend/action/", data={"action": "cancel", "rowid": str(send.id)})
     session.expire_all()
     assert session.get(ScheduledSend, send.id).status == "cancelled"

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.model.template import EndpointLinkRowAction
 from flask_security import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -39,6 +40,10 @@ class FlowView(SecureModelView):
                  "[branded link] [event.<field>].",
     }
     form_excluded_columns = ("created_at",)
+    column_extra_row_actions = [
+        EndpointLinkRowAction("fa fa-play", "try.index", title="Try it: send a test, run "
+                              "for a contact, send to an audience", id_arg="flow"),
+    ]
 
     def on_model_change(self, form: Any, model: Flow, is_created: bool) -> None:
         try:

@@ -54,8 +54,12 @@ class ClickView(ReadOnlyModelView):
 
 
 class ConversionView(ReadOnlyModelView):
+    """Conversions are evidence of results; new ones come from integrations, the API or
+    *Record a conversion* (which credits a flow by hand and is audited)."""
+
     area = "conversions"
-    column_list = ("occurred_at", "contact", "kind", "value", "source", "external_id", "flow_id")
+    list_template = "consentdesk/conversion_list.html"
+    column_list = ("occurred_at", "contact", "kind", "value", "source", "external_id", "flow")
     column_searchable_list = (Contact.phone, "external_id")
     column_filters = ("kind", "source", "occurred_at")
     column_default_sort = ("occurred_at", True)

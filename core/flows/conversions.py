@@ -22,14 +22,20 @@ DELIVERY_WINDOW = timedelta(days=1)
 def record(session: Session, contact: Contact, kind: str, occurred_at: datetime, source: str,
            external_id: str | None = None, value: Decimal | None = None,
            click_window: timedelta = CLICK_WINDOW,
-           delivery_window: timedelta = DELIVERY_WINDOW) -> Conversion:
+           delivery_window: timedelta = DELIVERY_WINDOW,
+           flow_id: int | None = None) -> Conversion:
+    """Record a conversion, credited by the rules above, or to ``flow_id`` when the person
+    recording it by hand says which flow earned it."""
     if external_id is not None:
         existing = session.scalars(sa.select(Conversion).where(
             Conversion.source == source, Conversion.external_id == external_id)).first()
         if existing is not None:
             return existing
-    message_id, flow_id = _credit(session, contact.id, occurred_at, click_window,
-                                  delivery_window)
+    if flow_id is not None:
+        message_id = None
+    else:
+        message_id, flow_id = _credit(session, contact.id, occurred_at, click_window,
+                                      delivery_window)
     conversion = Conversion(contact_id=contact.id, kind=kind, value=value, source=source,
                             external_id=external_id, occurred_at=occurred_at,
                             message_id=message_id, flow_id=flow_id)

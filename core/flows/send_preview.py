@@ -251,4 +251,6 @@ def _plain(code: str, detail: str) -> str:
                       "CONSENTDESK_PUBLIC_URL or the brand's link domain",
         "shortener": "It uses a public URL shortener, which carriers filter",
     }
+    if code == "local_link":
+        return words[code] + "."
     return f"{words.get(code, code)} ({detail})."

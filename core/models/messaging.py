@@ -166,6 +166,7 @@ class Conversion(Base):
     flow_id: Mapped[int | None] = mapped_column(sa.ForeignKey("flow.id"))
 
     contact: Mapped[Contact | None] = relationship()
+    flow: Mapped[Flow | None] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("source", "external_id"),)
 
