@@ -8,6 +8,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from admin import api, assets
+from admin.base import permitted
 from admin.views.brand import BrandView, CampaignView, SenderView
 from admin.views.consent import ConsentEventView, ConsentView, DisclosureView, MessageTypeView
 from admin.views.contacts import ContactView, PreferenceView, SegmentView, SuppressionView
@@ -33,7 +34,7 @@ from admin.views.sends import SendView
 from admin.views.try_out import TryView
 from admin.views.users import AuditLogView, RoleView, UserView
 from core import models, plugins
-from core.db import db
+from core.db import db, utcnow
 from core.web_security import allow_inline_handlers, nonce
 
 # (view class, model, menu category); the order is the menu's order.
@@ -70,7 +71,8 @@ def init_admin(app: Flask, pm: pluggy.PluginManager) -> Admin:
     """Build the panel for ``app``; call inside an app context."""
     app.register_blueprint(assets.blueprint)
     branding = app.extensions["consentdesk"].branding
-    app.context_processor(lambda: {"branding": branding})
+    app.context_processor(lambda: {"branding": branding, "permitted": permitted,
+                                   "now": utcnow()})
     app.register_blueprint(api.blueprint)
     admin = Admin(
         name=branding.product_name,

@@ -113,3 +113,29 @@ def test_support_cannot_try_flows_but_records_a_conversion(client, login, sessio
 def test_operations_cannot_record_a_conversion(client, login, world):
     login("operations")
     assert client.get("/admin/try/conversion").status_code == 403
+
+
+def test_support_sees_the_contact_as_a_story_and_records_a_revocation(client, login, session,
+                                                                      world):
+    contact = session.scalars(sa.select(Contact).filter_by(phone=CUSTOMER)).one()
+    login("support")
+    page = client.get(f"/admin/contact/details/?id={contact.id}").get_data(as_text=True)
+    assert "Consent now" in page and "opted in" in page and "web form" in page
+    assert "Booking form" in page and "Proof of consent" in page
+    assert "Record the opt-out" in page and "Run a flow for this contact" not in page
+    response = client.post(f"/admin/contact/revoke/{contact.id}", data={
+        "channel": "phone", "note": "Called the shop: no more texts please",
+        "follow_up": "y"})
+    assert response.status_code == 302
+    page = client.get(f"/admin/contact/details/?id={contact.id}").get_data(as_text=True)
+    assert "opted out" in page and "Suppressed since" in page
+    assert "phone: Called the shop" in page and "due " in page
+
+
+def test_operations_reads_the_contact_page_but_records_nothing(client, login, session, world):
+    contact = session.scalars(sa.select(Contact).filter_by(phone=CUSTOMER)).one()
+    login("operations")
+    page = client.get(f"/admin/contact/details/?id={contact.id}").get_data(as_text=True)
+    assert "Consent now" in page and "Record the opt-out" not in page
+    assert client.post(f"/admin/contact/revoke/{contact.id}",
+                       data={"channel": "phone", "note": "x"}).status_code == 403

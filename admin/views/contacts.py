@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, jsonify, request
+from typing import Any
+
+from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_security import current_user
+from flask_wtf import FlaskForm
 from markupsafe import Markup
+from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length
 
 from admin.base import ReadOnlyModelView, SecureModelView, permitted
 from admin.formatters import as_json, short_hash
 from admin.validators import e164_phone, iana_zone, us_state, us_zip
 from core.consent import app_ledger, proof
 from core.consent.maintenance import erase_contact
+from core.consent.revocations import record_revocation
+from core.contact_story import story
 from core.db import utcnow
 from core.models import Contact
 
@@ -50,6 +57,41 @@ class ContactView(SecureModelView):
         EndpointLinkRowAction("fa fa-certificate", ".proof", title="Proof of consent",
                               id_arg="contact_id"),
     ]
+    details_template = "consentdesk/contact_details.html"
+
+    @expose("/details/")
+    def details_view(self) -> Any:
+        """The contact as support sees it: consent, timeline, conversation, tickets."""
+        contact = self.db_session.get(Contact, request.args.get("id", type=int) or 0)
+        if contact is None:
+            flash("No such contact.", "danger")
+            return redirect(url_for(".index_view"))
+        told = story(self.db_session, contact, current_app.config["SUPPRESSION_KEY"])
+        html = self.render(self.details_template, story=told, model=contact,
+                           revoke=RevokeForm(), channels=CHANNELS,
+                           return_url=url_for(".index_view"))
+        self.db_session.rollback()
+        return html
+
+    @expose("/revoke/<int:contact_id>", methods=("POST",))
+    def revoke(self, contact_id: int) -> Any:
+        """Support records an opt-out or a revocation received another way."""
+        if not permitted("consent:opt_out"):
+            abort(403)
+        contact = self.db_session.get(Contact, contact_id)
+        form = RevokeForm()
+        if contact is None or not contact.phone:
+            abort(404)
+        if not form.validate_on_submit():
+            flash("Say how the person asked, and what they said.", "danger")
+            return redirect(url_for(".details_view", id=contact_id))
+        record_revocation(self.db_session, current_app, contact, channel=form.channel.data,
+                          note=form.note.data, actor=current_user.email, received_at=utcnow(),
+                          follow_up=form.follow_up.data)
+        self.db_session.commit()
+        flash("Recorded: this person gets no more texts of any kind"
+              + (", and a follow-up ticket is open." if form.follow_up.data else "."), "success")
+        return redirect(url_for(".details_view", id=contact_id))
 
     @expose("/proof/<int:contact_id>")
     def proof(self, contact_id: int) -> Response:
@@ -99,6 +141,17 @@ class ContactView(SecureModelView):
                 erase_contact(self.db_session, contact, current_user.email)
         self.db_session.commit()
         flash(f"Erased the personal data of {len(contacts)} contact(s).", "success")
+
+
+CHANNELS = [("sms", "A text message"), ("phone", "A phone call"), ("email", "An email"),
+            ("in_person", "In person"), ("helpdesk", "A helpdesk ticket"), ("mail", "A letter")]
+
+
+class RevokeForm(FlaskForm):
+    channel = SelectField("How they asked", choices=CHANNELS, default="phone")
+    note = TextAreaField("What they said", validators=[InputRequired(), Length(max=500)])
+    follow_up = BooleanField("Someone must still act on it (opens a ticket due in 10 "
+                             "business days)")
 
 
 class PreferenceView(SecureModelView):
