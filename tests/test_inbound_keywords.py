@@ -199,7 +199,7 @@ def test_dashboard_counts_overdue_revocations(client, login, session, campaign):
     session.commit()
     login("support")
     home = client.get("/admin/").get_data(as_text=True)
-    assert "Overdue revocation tickets</th><td>1<" in home
+    assert "1 revocation ticket(s) past their 10-business-day deadline" in home
 
 
 def test_a_stop_confirmation_not_sent_within_5_minutes_is_dropped(session, campaign):

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, abort, current_app, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_security import current_user
 from markupsafe import Markup
 
 from admin.base import SecureView
-from core import plugins
+from core import dashboard, plugins
 from core.csvsafe import neutralise
 from core.db import db, utcnow
-from core.models import RevocationTicket
 from hooks import AdminPage
 
 
@@ -91,18 +90,9 @@ class HomeView(AdminIndexView):
 
     @expose("/")
     def index(self) -> str:
-        counts = plugins.SessionData(db.session).rows(
-            """
-            SELECT (SELECT COUNT(*) FROM contact) AS contacts,
-                   (SELECT COUNT(*) FROM consent WHERE state = 'opted_in') AS opted_in,
-                   (SELECT COUNT(*) FROM consent WHERE state = 'opted_out') AS opted_out,
-                   (SELECT COUNT(*) FROM suppression) AS suppressed,
-                   (SELECT COUNT(*) FROM consent_event) AS consent_events
-            """
-        )[0]
-        counts["open_revocation_tickets"] = db.session.scalar(
-            sa.select(sa.func.count(RevocationTicket.id)).where(RevocationTicket.status == "open"))
-        counts["overdue_revocation_tickets"] = db.session.scalar(
-            sa.select(sa.func.count(RevocationTicket.id)).where(
-                RevocationTicket.status == "open", RevocationTicket.due_at < utcnow()))
-        return self.render("consentdesk/home.html", counts=counts)
+        board = dashboard.build(db.session, current_app, utcnow())
+        html = self.render("consentdesk/home.html", board=board,
+                           chart=json.dumps({"days": board.days, "opt_ins": board.opt_ins,
+                                             "opt_outs": board.opt_outs}))
+        db.session.rollback()
+        return html
