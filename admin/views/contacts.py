@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
@@ -15,6 +17,7 @@ from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from admin.base import ReadOnlyModelView, SecureModelView, permitted
+from admin.fields import KeyValueField, TagListField
 from admin.formatters import as_json, short_hash
 from admin.validators import e164_phone, iana_zone, us_state, us_zip
 from core.consent import app_ledger, proof
@@ -22,7 +25,7 @@ from core.consent.maintenance import erase_contact
 from core.consent.revocations import record_revocation
 from core.contact_story import story
 from core.db import utcnow
-from core.models import Contact
+from core.models import Contact, MessageType
 
 
 class ContactView(SecureModelView):
@@ -41,7 +44,10 @@ class ContactView(SecureModelView):
     column_default_sort = ("created_at", True)
     column_formatters = {"tags": as_json, "attributes": as_json}
     form_excluded_columns = ("consents", "created_at")
+    form_overrides = {"tags": TagListField, "attributes": KeyValueField}
     form_args = {
+        "tags": {"description": "Words separated by commas, e.g. vip, wedding, spring."},
+        "attributes": {"description": "One per line, e.g. “orders: 3” or “birthday: 1990-04-12”."},
         "phone": {"validators": [e164_phone], "description": "Any format; stored as E.164."},
         "postal_code": {"label": "ZIP code", "validators": [us_zip],
                         "description": "Sets the state and time zone quiet hours use."},
@@ -172,8 +178,28 @@ class SuppressionView(ReadOnlyModelView):
 
 
 class SegmentView(SecureModelView):
+    """Audiences built from rules (opted in to, source, tags, purchases…) with a live count."""
+
     area = "segments"
     column_list = ("name", "description", "created_at")
     column_searchable_list = ("name",)
     column_formatters = {"definition": as_json}
     form_excluded_columns = ("created_at",)
+    column_descriptions = {"definition": "The rules a person must all match; the count below "
+                                         "follows as you change them."}
+
+    def create_form(self, obj: Any = None) -> Any:
+        return self._with_editor(super().create_form(obj))
+
+    def edit_form(self, obj: Any = None) -> Any:
+        return self._with_editor(super().edit_form(obj))
+
+    def _with_editor(self, form: Any) -> Any:
+        if hasattr(form, "definition"):
+            types = list(self.db_session.scalars(sa.select(MessageType.slug)
+                                                 .order_by(MessageType.id)))
+            sources = sorted(current_app.extensions["consentdesk"].consent_sources)
+            form.definition.render_kw = {"data-editor": "segment", "rows": 6,
+                                         "data-config": json.dumps({"types": types,
+                                                                    "sources": sources})}
+        return form

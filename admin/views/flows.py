@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import time
 from typing import Any
 
@@ -31,26 +32,77 @@ class FlowView(SecureModelView):
     column_filters = ("enabled", "trigger", "starts_at")
     column_formatters = {"steps": as_json, "purpose": truncated}
     column_descriptions = {
-        "trigger": "The event that starts the flow: form.submitted, appointment.booked, "
-                   "order.delivered, campaign.send...",
-        "steps": 'A list of steps: {"send": "[Brand]: ... Reply STOP to opt out.", "link": '
-                 '"https://..."}, {"wait": "2d"} or {"wait": {"before": "24h"}}, '
-                 '{"stop_if": "converted"} or {"stop_if": "appointment.cancelled"}. '
-                 "Placeholders: [Brand] [first_name] [last_name] [phone] [date] [time] [offer] "
-                 "[branded link] [event.<field>].",
+        "trigger": "What starts it: a form, a booking, an order… (one person at a time), or "
+                   "campaign.send (an audience, on a schedule)",
+        "steps": "Texts, waits and conditions, in order. Each text is previewed below for a "
+                 "sample customer, with what the compliance gate would say about it.",
+        "segment": "Who it goes to when it is sent to an audience (campaign.send)",
+        "success_metric": "What counts as success, e.g. order.created or appointment.booked",
     }
+    form_args = {"campaign": {"blank_text": "— no campaign —"},
+                 "segment": {"blank_text": "— everyone —"}}
     form_excluded_columns = ("created_at",)
     column_extra_row_actions = [
         EndpointLinkRowAction("fa fa-play", "try.index", title="Try it: send a test, run "
                               "for a contact, send to an audience", id_arg="flow"),
     ]
 
+    def create_form(self, obj: Any = None) -> Any:
+        return self._with_editor(super().create_form(obj))
+
+    def edit_form(self, obj: Any = None) -> Any:
+        return self._with_editor(super().edit_form(obj))
+
+    def _with_editor(self, form: Any) -> Any:
+        """The steps field becomes a form of texts, waits and conditions (admin/static/js)."""
+        if hasattr(form, "steps"):
+            form.steps.render_kw = {"data-editor": "steps", "rows": 8,
+                                    "data-config": json.dumps(editor_config(), ensure_ascii=False)}
+        return form
+
     def on_model_change(self, form: Any, model: Flow, is_created: bool) -> None:
         try:
             engine.check_steps(model.steps, model.trigger, current_app)
+            check_marketing_texts(model)
         except engine.FlowError as error:
-            raise ValidationError(str(error)) from None
+            raise ValidationError(plain_flow_error(str(error))) from None
         super().on_model_change(form, model, is_created)
+
+
+PLACEHOLDERS = ("[Brand]", "[first_name]", "[last_name]", "[phone]", "[date]", "[time]",
+                "[offer]", "[branded link]", "[event.<field>]")
+
+
+def editor_config() -> dict[str, Any]:
+    """What the steps editor offers: ready-made texts, placeholders, events to stop on."""
+    campaign = db.session.scalars(sa.select(Campaign).order_by(Campaign.id)).first()
+    brand = campaign.brand.public_name if campaign and campaign.brand else ""
+    texts = [{"name": f"{seed['name']}, text {n}", "text": step["send"]}
+             for seed in seeds.SEED_FLOWS
+             for n, step in enumerate((s for s in seed["steps"] if "send" in s), start=1)]
+    return {"brand": brand, "templates": texts, "placeholders": PLACEHOLDERS,
+            "events": sorted(engine.event_types(current_app))}
+
+
+def check_marketing_texts(flow: Flow) -> None:
+    """A marketing text must say how to opt out: say so on the flow, not at send time."""
+    if flow.message_type is None or flow.message_type.slug != "marketing":
+        return
+    for number, step in enumerate(flow.steps or [], start=1):
+        text = str(step.get("send", "")).lower()
+        if "send" in step and not any(word in text for word in ("stop", "opt out", "opt-out")):
+            raise engine.FlowError(
+                f"step {number} sends a marketing text that does not say how to opt out: end "
+                "it with “Reply STOP to opt out”")
+
+
+def plain_flow_error(message: str) -> str:
+    """A flow check's message, in the words of the person editing the flow."""
+    if "unknown placeholder" in message:
+        message += " (the placeholders you can use are listed under the text)"
+    return (message.replace("a flow needs at least one send step", "add at least one text to send")
+            .replace("exactly one of send, wait or stop_if", "a step is a text, a wait or a "
+                     "condition"))
 
 
 class FlowEventView(ReadOnlyModelView):
