@@ -12,6 +12,7 @@ from flask import Flask, redirect, url_for
 
 from core import plugins, settings
 from core.db import configure_engine, db
+from core.errors import init_errors
 from core.ratelimit import init_rate_limits
 from core.security import init_security
 from core.sending.queue import SendQueue, init_queue
@@ -84,9 +85,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_web_security(app)
     init_security(app)
     init_rate_limits(app)
+    init_errors(app)
 
     # Blueprints.
     app.add_url_rule("/", "home", lambda: redirect(url_for("admin.index")))
+    app.add_url_rule("/favicon.ico", "favicon", lambda: redirect(
+        url_for("consentdesk_admin.static", filename="favicon.svg"), code=301))
     from core.sending.webhooks import blueprint as provider_hooks
 
     app.register_blueprint(provider_hooks)
@@ -95,11 +99,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(links)
 
-    # The admin panel (views are built inside an app context).
-    from admin import init_admin
+    # The admin panel (views are built inside an app context). Command-line work that
+    # serves no pages (a worker, an import, a trigger) leaves it out: building its few
+    # hundred routes is most of the start-up time.
+    if app.config.get("ADMIN_PANEL", True):
+        from admin import init_admin
 
-    with app.app_context():
-        init_admin(app, pm)
+        with app.app_context():
+            init_admin(app, pm)
 
     # Plugins' own start-up work.
     with app.app_context():

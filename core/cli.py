@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from core import plugins, settings
@@ -17,7 +17,13 @@ from core.cli_flows import flows_group
 from core.db import db
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False,
+def _create_app() -> Flask:
+    """The app for commands: no admin panel, which serves no pages here and is most of the
+    start-up time (``serve`` builds the whole app itself)."""
+    return create_app({"ADMIN_PANEL": False})
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
              add_default_commands=False)
 def cli() -> None:
     """Consentdesk: consent-first business text messaging."""

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import PhoneMetadata, geocoder
-from phonenumbers import timezone as number_timezones
+from phonenumbers import PhoneMetadata
 
 DEFAULT_REGION = "US"
 
@@ -127,6 +126,8 @@ def timezone_for(e164: str) -> str | None:
     prefix = e164[:8] if e164.startswith("+1") else None
     if prefix in _ZONES:
         return _ZONES[prefix]
+    from phonenumbers import timezone as number_timezones  # loaded on first use
+
     zones = number_timezones.time_zones_for_number(phonenumbers.parse(e164))
     zone = zones[0] if len(zones) == 1 and zones[0] != number_timezones.UNKNOWN_TIMEZONE else None
     if prefix is not None:
@@ -185,6 +186,9 @@ def area_of(e164: str) -> tuple[str | None, str]:
     area = e164[:5] if e164.startswith("+1") else None
     if area in _AREAS:
         return _AREAS[area]
+    # The geocoder's data takes a noticeable part of a second to load: only when asked.
+    from phonenumbers import geocoder
+
     try:
         number = phonenumbers.parse(e164)
         found = (phonenumbers.region_code_for_number(number),

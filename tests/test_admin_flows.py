@@ -27,7 +27,16 @@ def test_ready_made_flow_is_created_disabled_in_one_click(client, login, session
     flow = session.scalars(sa.select(Flow)).one()
     assert (flow.name, flow.trigger, flow.enabled) == ("Appointment confirmation",
                                                        "appointment.booked", False)
-    assert "already created" in client.get("/admin/flowtemplates/").get_data(as_text=True)
+    page = client.get("/admin/flowtemplates/").get_data(as_text=True)
+    assert "already created" in page and f"/admin/try/?flow={flow.id}" in page
+
+
+def test_ready_made_flows_are_described_in_words_not_json(client, login):
+    login("marketing")
+    page = client.get("/admin/flowtemplates/").get_data(as_text=True)
+    assert "Wait 1 day" in page and "Stop if they have bought" in page
+    assert "Wait until 24 hours before the appointment" in page
+    assert "{&#34;send" not in page and '{"send' not in page and "stop_if" not in page
 
 
 def test_support_cannot_create_flows(client, login):

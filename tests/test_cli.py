@@ -112,3 +112,15 @@ def test_new_plugin_refuses_bad_names_and_existing_folders(runner, tmp_path):
     runner.invoke(["new-plugin", "provider", "acme", "--dir", str(tmp_path)])
     again = runner.invoke(["new-plugin", "provider", "acme", "--dir", str(tmp_path)])
     assert again.exit_code == 2 and "already exists" in again.output
+
+
+def test_commands_start_without_the_admin_panel_and_serve_has_it(tmp_path, monkeypatch):
+    from core.cli import _create_app
+
+    monkeypatch.setenv("CONSENTDESK_INSTANCE_PATH", str(tmp_path))
+    command_app = _create_app()
+    assert "admin.index" not in command_app.view_functions
+    assert any(name.startswith("provider_hooks.") for name in command_app.view_functions)
+    from core.app import create_app
+
+    assert "admin.index" in create_app({"INSTANCE_PATH": str(tmp_path)}).view_functions

@@ -187,6 +187,7 @@ class SegmentView(SecureModelView):
     form_excluded_columns = ("created_at",)
     column_descriptions = {"definition": "The rules a person must all match; the count below "
                                          "follows as you change them."}
+    column_labels = {"definition": "Who is in it"}
 
     def create_form(self, obj: Any = None) -> Any:
         return self._with_editor(super().create_form(obj))

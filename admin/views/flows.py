@@ -20,7 +20,7 @@ from wtforms.validators import ValidationError
 from admin.base import ReadOnlyModelView, SecureModelView, SecureView
 from admin.formatters import as_json, truncated
 from core.db import db
-from core.flows import engine, schedule, seeds
+from core.flows import engine, schedule, seeds, words
 from core.models import Campaign, Flow, ScheduledSend
 
 
@@ -41,6 +41,17 @@ class FlowView(SecureModelView):
     }
     form_args = {"campaign": {"blank_text": "— no campaign —"},
                  "segment": {"blank_text": "— everyone —"}}
+    form_columns = ("name", "purpose", "campaign", "message_type", "trigger", "segment",
+                    "steps", "success_metric", "enabled", "starts_at", "ends_at")
+    column_labels = {"message_type": "Kind of messages", "success_metric": "Success is"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The trigger is chosen from the event catalogue (plugins add to it), with what
+        # each event means; built when the panel is built, inside the app.
+        self.form_choices = {"trigger": [
+            (name, f"{name} — {spec.description}")
+            for name, spec in sorted(engine.event_types(current_app).items())]}
+        super().__init__(*args, **kwargs)
     form_excluded_columns = ("created_at",)
     column_extra_row_actions = [
         EndpointLinkRowAction("fa fa-play", "try.index", title="Try it: send a test, run "
@@ -145,9 +156,9 @@ class FlowTemplatesView(SecureView):
                       "success")
                 return redirect(url_for("flow.edit_view", id=flow.id))
             return redirect(request.url)
-        existing = set(db.session.scalars(sa.select(Flow.name)))
+        existing = dict(db.session.execute(sa.select(Flow.name, Flow.id)).all())
         html = self.render("consentdesk/flow_templates.html", seeds=seeds.SEED_FLOWS,
-                           existing=existing, form=form)
+                           existing=existing, form=form, describe=words.step)
         db.session.rollback()
         return html
 

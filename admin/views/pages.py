@@ -88,10 +88,19 @@ class HomeView(AdminIndexView):
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
         return redirect(url_for("security.login", next=request.url))
 
+    def _reachable(self, endpoint: str) -> bool:
+        """Whether the signed-in person may open the screen a dashboard line points at: a
+        link is shown only to a role that can follow it."""
+        prefix = endpoint.split(".", 1)[0]
+        for view in self.admin._views:
+            if view.endpoint == prefix:
+                return bool(view.is_accessible())
+        return False
+
     @expose("/")
     def index(self) -> str:
         board = dashboard.build(db.session, current_app, utcnow())
-        html = self.render("consentdesk/home.html", board=board,
+        html = self.render("consentdesk/home.html", board=board, reachable=self._reachable,
                            chart=json.dumps({"days": board.days, "opt_ins": board.opt_ins,
                                              "opt_outs": board.opt_outs}))
         db.session.rollback()
