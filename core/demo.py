@@ -16,7 +16,7 @@ from core.consent import Evidence, app_ledger
 from core.db import db, utcnow
 from core.flows import seeds
 from core.gate.check import Outgoing, gate_for
-from core.models import Brand, Campaign, Contact, Disclosure, MessageType, Sender
+from core.models import Brand, Campaign, Contact, Disclosure, MessageType, Sender, User
 from core.phone import InvalidPhone, to_e164
 from core.security import create_user
 from core.sending import outbox
@@ -58,11 +58,12 @@ def load(app: Flask, contacts: int = 200, seed: int = 7) -> bool:
     for email, role in USERS:
         create_user(app, email, PASSWORD, [role])
     brand, campaign = _brand_and_campaign(session)
+    types = {t.slug: t for t in session.scalars(sa.select(MessageType))}
+    _staff_phone(app, session, types)
     marketing_disclosure = Disclosure(name="Website marketing opt-in", text=MARKETING_TEXT)
     transactional_disclosure = Disclosure(name="Checkout order updates", text=TRANSACTIONAL_TEXT)
     session.add_all([marketing_disclosure, transactional_disclosure])
     session.flush()
-    types = {t.slug: t for t in session.scalars(sa.select(MessageType))}
     ledger = app_ledger(app, session)
     rng = random.Random(seed)
     now = utcnow()
@@ -107,6 +108,31 @@ def load(app: Flask, contacts: int = 200, seed: int = 7) -> bool:
     return True
 
 
+STAFF_PHONE = "+14155550123"  # the owner's own phone: where "Send a test" goes
+
+
+def _staff_phone(app, session, types) -> None:
+    """The owner's phone, opted in to everything on a signed staff form, as the number the
+    admin and marketing logins send tests to."""
+    for email in ("admin@bloomandbranch.example", "marketing@bloomandbranch.example"):
+        session.scalars(sa.select(User).filter_by(email=email)).one().phone = STAFF_PHONE
+    contact = Contact(phone=STAFF_PHONE, first_name="Maya", last_name="Lin", tags=["staff"],
+                      timezone="America/Los_Angeles")
+    session.add(contact)
+    session.flush()
+    staff_form = Disclosure(name="Staff test phone", text=(
+        "I agree to receive test text messages of every kind from Bloom & Branch Florists on "
+        "my own phone. Msg & data rates may apply. Reply STOP to cancel."))
+    session.add(staff_form)
+    session.flush()
+    ledger = app_ledger(app, session)
+    for kind in types.values():
+        ledger.opt_in(contact, kind, source="paper_form", disclosure=staff_form,
+                      occurred_at=utcnow(), actor="admin@bloomandbranch.example",
+                      source_detail="signed staff form kept in the office file",
+                      evidence=Evidence(document_url="https://bloomandbranch.example/staff/maya-lin-consent.pdf"))
+
+
 ORDER_UPDATE = "Bloom & Branch: your order #{n} is out for delivery today. Reply STOP to opt out."
 
 
@@ -132,6 +158,7 @@ def _brand_and_campaign(session) -> tuple[Brand, Campaign]:
         support_phone="+14155550100",
         authorized_contact="Maya Lin, Owner",
         privacy_policy_url="https://bloomandbranch.example/privacy",
+        link_domain="https://go.bloomandbranch.example",
         terms_url="https://bloomandbranch.example/terms",
     )
     campaign = Campaign(
@@ -167,8 +194,8 @@ DEMO_ZIPS = ("10001", "33101", "60601", "78701", "94103", "32501", "79901")
 
 
 def _contacts(rng: random.Random, count: int):
-    seen: set[str] = set()
-    while len(seen) < count:
+    seen: set[str] = {STAFF_PHONE}
+    while len(seen) < count + 1:
         raw = f"+1{rng.choice(AREA_CODES)}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
         try:
             phone = to_e164(raw)

@@ -4,11 +4,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh dev,postgres,queue || exit 1
-# The admin's browser test drives Debian's Chromium; install it where we may (root + apt).
+# The browser tests drive Debian's Chromium; install it where we may (root + apt).
 if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "== installing chromium for the browser test"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
-    >/dev/null 2>&1 || echo "could not install chromium: the browser test will be skipped"
+    >/dev/null 2>&1 || echo "could not install chromium: the browser tests will fail (they never skip)"
 fi
 failed=()
 suites=0

@@ -92,9 +92,8 @@ def test_segment_counts_need_a_login(client):
 
 
 def test_a_resellers_branding_shows_in_the_admin(make_app, tmp_path):
-    from conftest import PASSWORD
-
     from core.security import create_user
+    from tests.conftest import PASSWORD
 
     app = make_app(EXTRA_PLUGINS=[Reseller()])
     with app.app_context():

@@ -190,3 +190,21 @@ def test_a_segment_limits_the_audience(app, session, world):
     session.commit()
     preview = send_preview.preview(session, app, promo, datetime(2026, 12, 8, 17, tzinfo=UTC))
     assert (preview.in_segment, preview.will_send) == (1, 1)
+
+
+@pytest.mark.parametrize("path", ["/admin/send/", "/admin/send/confirm"])
+def test_a_crafted_post_cannot_send_a_per_person_flow_to_an_audience(client, login, session,
+                                                                     world, path):
+    login("marketing")
+    response = client.post(path, data={"flow": world["welcome"], "when": "now",
+                                       "confirmed": 3}, follow_redirects=True)
+    assert response.status_code == 200
+    assert session.scalar(sa.select(sa.func.count()).select_from(ScheduledSend)) == 0
+    assert session.scalar(sa.select(sa.func.count()).select_from(Message)) == 0
+
+
+def test_asking_for_a_per_person_flow_by_address_explains_why_not(client, login, world):
+    login("marketing")
+    page = client.get(f"/admin/send/?flow={world['welcome']}").get_data(as_text=True)
+    assert "“Website lead welcome” cannot be sent to an audience" in page
+    assert "starts on <strong>form.submitted</strong>" in page

@@ -47,7 +47,10 @@ def test_demo_loads_contacts_with_consent_histories_once(app, runner):
     with app.app_context():
         count = lambda model: db.session.scalar(sa.select(sa.func.count()).select_from(model))  # noqa: E731
         assert count(Brand) == 1
-        assert count(Contact) == 40
+        assert count(Contact) == 41  # 40 customers and the owner's own phone, for tests
+        owner = db.session.scalars(sa.select(User).filter_by(
+            email="admin@bloomandbranch.example")).one()
+        assert owner.phone == "+14155550123"
         assert count(ConsentEvent) >= 40
         states = set(db.session.scalars(sa.select(Consent.state)))
         assert states == {"opted_in", "opted_out"}

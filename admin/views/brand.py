@@ -8,7 +8,7 @@ from flask import current_app
 from wtforms.validators import NumberRange, Optional
 
 from admin.base import SecureModelView
-from admin.formatters import as_json, truncated
+from admin.formatters import as_text_lines, as_words, truncated
 from admin.validators import e164_phone, http_url
 
 
@@ -31,10 +31,10 @@ class CampaignView(SecureModelView):
     column_searchable_list = ("name", "use_case")
     column_filters = ("status", "use_case", "created_at")
     column_formatters = {
-        "sample_messages": as_json,
-        "opt_in_keywords": as_json,
-        "opt_out_keywords": as_json,
-        "help_keywords": as_json,
+        "sample_messages": as_text_lines,
+        "opt_in_keywords": as_words,
+        "opt_out_keywords": as_words,
+        "help_keywords": as_words,
         "description": truncated,
     }
     form_choices = {

@@ -18,7 +18,7 @@ from wtforms.validators import InputRequired, Length
 
 from admin.base import ReadOnlyModelView, SecureModelView, permitted
 from admin.fields import KeyValueField, TagListField
-from admin.formatters import as_json, short_hash
+from admin.formatters import as_words, segment_rules, short_hash
 from admin.validators import e164_phone, iana_zone, us_state, us_zip
 from core.consent import app_ledger, proof
 from core.consent.maintenance import erase_contact
@@ -42,7 +42,7 @@ class ContactView(SecureModelView):
     column_searchable_list = ("phone", "first_name", "last_name", "email", "postal_code")
     column_filters = ("phone", "state", "timezone", "created_at")
     column_default_sort = ("created_at", True)
-    column_formatters = {"tags": as_json, "attributes": as_json}
+    column_formatters = {"tags": as_words, "attributes": as_words}
     form_excluded_columns = ("consents", "created_at")
     form_overrides = {"tags": TagListField, "attributes": KeyValueField}
     form_args = {
@@ -183,7 +183,7 @@ class SegmentView(SecureModelView):
     area = "segments"
     column_list = ("name", "description", "created_at")
     column_searchable_list = ("name",)
-    column_formatters = {"definition": as_json}
+    column_formatters = {"definition": segment_rules}
     form_excluded_columns = ("created_at",)
     column_descriptions = {"definition": "The rules a person must all match; the count below "
                                          "follows as you change them."}

@@ -18,7 +18,7 @@ from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
 from admin.base import ReadOnlyModelView, SecureModelView, SecureView
-from admin.formatters import as_json, truncated
+from admin.formatters import as_words, flow_steps, truncated
 from core.db import db
 from core.flows import engine, schedule, seeds, words
 from core.models import Campaign, Flow, ScheduledSend
@@ -30,7 +30,7 @@ class FlowView(SecureModelView):
                    "starts_at", "ends_at")
     column_searchable_list = ("name", "trigger")
     column_filters = ("enabled", "trigger", "starts_at")
-    column_formatters = {"steps": as_json, "purpose": truncated}
+    column_formatters = {"steps": flow_steps, "purpose": truncated}
     column_descriptions = {
         "trigger": "What starts it: a form, a booking, an order… (one person at a time), or "
                    "campaign.send (an audience, on a schedule)",
@@ -122,7 +122,7 @@ class FlowEventView(ReadOnlyModelView):
     column_searchable_list = ("kind", "external_id")
     column_filters = ("kind", "source", "occurred_at")
     column_default_sort = ("occurred_at", True)
-    column_formatters = {"payload": as_json}
+    column_formatters = {"payload": as_words}
 
 
 class FlowRunView(ReadOnlyModelView):
@@ -181,7 +181,7 @@ class ScheduledSendView(SecureModelView):
     column_labels = {"confirmed_count": "Confirmed for", "at": "Exact moment",
                      "local_time": "Local time"}
     column_filters = ("status", "at", "day")
-    column_formatters = {"report": as_json, "flow": _send_link}
+    column_formatters = {"report": as_words, "flow": _send_link}
     column_descriptions = {
         "at": "A fixed instant (UTC), or leave empty and give a day and a local time",
         "local_time": "HH:MM in each recipient's own time zone, e.g. 10:00",

@@ -7,7 +7,7 @@ from flask import flash
 from flask_admin.actions import action
 
 from admin.base import ReadOnlyModelView, SecureModelView
-from admin.formatters import as_json, truncated
+from admin.formatters import as_json, as_lines, message_body, truncated
 from admin.validators import http_url
 from core.models import Contact, Message
 from core.sending import dispatch, queue
@@ -23,9 +23,12 @@ class MessageView(ReadOnlyModelView):
         "block_reasons", "provider", "attempts", "last_error",
     )
     column_searchable_list = ("phone", "body", "provider_message_id")
-    column_filters = ("direction", "status", "provider", "created_at", "phone", "error_code")
+    column_filters = ("direction", "status", "provider", "created_at", "phone", "error_code",
+                      "is_test")
     column_default_sort = ("created_at", True)
-    column_formatters = {"body": truncated, "block_reasons": as_json, "last_error": truncated}
+    column_labels = {"block_reasons": "Why blocked", "is_test": "Test"}
+    column_formatters = {"body": message_body, "block_reasons": as_lines,
+                         "last_error": truncated}
 
     @action("retry", "Retry (dead letters only)",
             "Send the selected dead-lettered messages again? The gate checks each one first.")

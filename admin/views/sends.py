@@ -85,7 +85,10 @@ class SendView(SecureView):
         form, others = self._form()
         if request.method == "POST" and form.validate():
             return self._preview(form)
-        html = self.render("consentdesk/send_choose.html", form=form, others=others)
+        asked = request.args.get("flow", "")
+        refused = next((f for f in others if str(f.id) == asked), None)
+        html = self.render("consentdesk/send_choose.html", form=form, others=others,
+                           refused=refused)
         db.session.rollback()
         return html
 

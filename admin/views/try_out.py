@@ -15,7 +15,7 @@ from flask_admin import expose
 from flask_security import current_user
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, SelectField, StringField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional, StopValidation
 
 from admin.base import SecureView, permitted
 from admin.validators import e164_phone
@@ -31,7 +31,20 @@ KINDS = [("order.created", "An order"), ("appointment.booked", "A booking"),
 
 
 class PhoneForm(FlaskForm):
-    phone = StringField("Phone", validators=[InputRequired(), e164_phone])
+    """One of the page's two phone boxes. Both sit in one form with the event's details, so
+    neither is required by the browser (each button needs only its own); the page's CSRF
+    token is the event form's, checked for every POST by CSRFProtect."""
+
+    class Meta:
+        csrf = False
+
+    phone = StringField("Phone", validators=[lambda form, field: _given(field), e164_phone])
+
+
+def _given(field: Any) -> None:
+    # Not InputRequired: that would make the browser demand both boxes for either button.
+    if not (field.data or "").strip():
+        raise StopValidation("Enter a phone number.")
 
 
 def payload_form(app, flow: Flow, data=None) -> FlaskForm:

@@ -12,7 +12,7 @@ from wtforms import PasswordField
 from wtforms.validators import Length, Optional
 
 from admin.base import ReadOnlyModelView, SecureModelView
-from admin.formatters import as_json
+from admin.formatters import as_words
 from core import audit
 
 
@@ -41,7 +41,7 @@ class UserView(SecureModelView):
 class RoleView(ReadOnlyModelView):
     area = "users"
     column_list = ("name", "description", "permissions")
-    column_formatters = {"permissions": as_json}
+    column_formatters = {"permissions": as_words}
 
 
 def _logged(_view: Any, _context: Any, model: Any, name: str) -> Markup:

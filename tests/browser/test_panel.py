@@ -1,22 +1,13 @@
 """The admin panel in a real browser (headless Chromium through Playwright), CSRF switched on."""
 
 import re
-import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
+from playwright.sync_api import expect
 
-playwright = pytest.importorskip("playwright.sync_api")
-expect = playwright.expect
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine (apt-get install chromium)"),
-]
+from tests.browser.helpers import serve
+
 PASSWORD = "correct horse battery staple"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture
@@ -26,26 +17,9 @@ def live_server(make_app):
 
     with app.app_context():
         create_user(app, "support@bloomandbranch.example", PASSWORD, ["support"])
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    base, server = serve(app)
+    yield base
     server.shutdown()
-
-
-@pytest.fixture
-def page(tmp_path):
-    """A page that fails the test if the Content-Security-Policy blocked anything on it."""
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page()
-        blocked = []
-        page.on("console", lambda message: blocked.append(message.text)
-                if "Content Security Policy" in message.text else None)
-        yield page
-        page.screenshot(path=str(tmp_path / "last.png"), full_page=True)
-        browser.close()
-        assert blocked == [], blocked
 
 
 def test_support_signs_in_and_adds_a_contact_through_the_real_forms(live_server, page):
@@ -87,9 +61,8 @@ def sandbox_server(make_app):
         db.session.add_all([brand, campaign, Sender(address="+14155550142", campaign=campaign),
                             Contact(phone="+12125550123")])
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    base, server = serve(app)
+    yield base
     server.shutdown()
 
 
@@ -128,9 +101,8 @@ def marketing_server(make_app):
         db.session.flush()
         flow_id = seeds.create(db.session, "Appointment confirmation", campaign).id
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", flow_id
+    base, server = serve(app)
+    yield base, flow_id
     server.shutdown()
 
 
