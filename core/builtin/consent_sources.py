@@ -12,6 +12,8 @@ def register_consent_sources():
         ConsentSource("csv_import", "CSV import", evidence=("document_url",)),
         ConsentSource("api", "API"),
         ConsentSource("admin", "Recorded by staff"),
+        ConsentSource("preference_center", "Preference center (from a link in a text)",
+                      evidence=("ip", "user_agent")),
         ConsentSource("provider", "Provider report (e.g. carrier opt-out)"),
         ConsentSource("purchased_list", "Bought or rented list", provable=False),
         ConsentSource("partner", "Shared by partners", provable=False),

@@ -1,6 +1,7 @@
 """The tamper-evident chain over consent events.
 
-``hash = SHA-256(canonical JSON of the event's columns + personal_hash + prev_hash)``.
+``hash = SHA-256(canonical JSON of the event's columns + personal_hash + prev_hash)``; the
+columns added later (what the person saw or signed) count only when set.
 ``personal_hash = SHA-256(canonical JSON of the evidence, salted with a per-event nonce)``:
 the nonce keeps a phone number from being guessed back out of the digest, and is erased
 with the data, so an erased event still verifies by its stored ``personal_hash``.
@@ -32,6 +33,8 @@ EVENT_FIELDS = (
     "disclosure_id", "disclosure_hash", "page_url", "document_url", "occurred_at",
     "recorded_at", "actor", "campaign_id", "flow_id", "provider_message_id", "external_id",
 )
+# Added later: hashed only when set, so every older event keeps the hash it was given.
+OPTIONAL_EVENT_FIELDS = ("snapshot_hash", "document_hash", "host_page_url")
 PERSONAL_FIELDS = (
     "nonce", "phone", "first_name", "last_name", "email", "ip", "user_agent", "keyword_text",
 )
@@ -71,6 +74,9 @@ def personal_digest(evidence: ConsentEvidence) -> str:
 
 def event_digest(event: ConsentEvent) -> str:
     fields = {name: getattr(event, name) for name in EVENT_FIELDS}
+    for name in OPTIONAL_EVENT_FIELDS:
+        if getattr(event, name) is not None:
+            fields[name] = getattr(event, name)
     for name in TIMESTAMP_FIELDS:
         fields[name] = instant(fields[name])
     fields["personal_hash"] = event.personal_hash

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from core.consent import chain
-from core.consent.ledger import FIRST_SMS_YEAR, impossible_time
+from core.consent.ledger import FIRST_SMS_YEAR, VERBAL_REFUSED, VERBAL_SOURCES, impossible_time
 from core.consent.suppression import PhoneHmacs
 from core.db import stored_instant
 from core.location import LocationError, locate
@@ -146,6 +146,8 @@ class RowParser:
             raise RowError(f"unknown message type {slug!r}")
         written, occurred, occurred_stored = self._instant(value.get("occurred_at"))
         source = value.get("source") or "csv_import"
+        if action == "opt_in" and source.strip().lower() in VERBAL_SOURCES:
+            raise RowError(VERBAL_REFUSED)
         if source not in self.provable:
             raise RowError(f"unknown consent source {source!r}")
         disclosure = self._disclosure(value) if action == "opt_in" else None

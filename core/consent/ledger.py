@@ -35,6 +35,13 @@ class ConsentRefused(ValueError):
     """The ledger will not record this event; the message says why."""
 
 
+# Consent given out loud leaves nothing to prove: the carriers do not accept it.
+VERBAL_SOURCES = frozenset({"verbal", "phone_call", "call", "spoken", "in_person_verbal"})
+VERBAL_REFUSED = ("Verbal consent (on a call or in person) is not accepted as proof: ask the "
+                  "person to text the campaign's keyword (e.g. JOIN) to your number, or to "
+                  "sign a paper form or fill in a web form; that records their consent.")
+
+
 @dataclass(frozen=True)
 class Evidence:
     ip: str | None = None
@@ -43,6 +50,9 @@ class Evidence:
     document_url: str | None = None
     keyword_text: str | None = None
     provider_message_id: str | None = None
+    snapshot_hash: str | None = None  # the hosted form as the person saw it
+    document_hash: str | None = None  # the signed paper form's scan
+    host_page_url: str | None = None  # the page a form was embedded in
 
 
 def fold(events: Iterable[ConsentEvent], type_ids: Iterable[int]) -> dict[int, ConsentEvent]:
@@ -104,6 +114,8 @@ class Ledger:
         campaign_id: int | None = None,
         flow_id: int | None = None,
     ) -> ConsentEvent:
+        if source.strip().lower() in VERBAL_SOURCES:
+            raise ConsentRefused(VERBAL_REFUSED)
         known = self._source(source)
         if not known.provable:
             raise ConsentRefused(f"Source {source!r} cannot prove consent; opt-in refused.")
@@ -190,6 +202,9 @@ class Ledger:
             campaign_id=campaign_id,
             flow_id=flow_id,
             provider_message_id=evidence.provider_message_id,
+            snapshot_hash=evidence.snapshot_hash,
+            document_hash=evidence.document_hash,
+            host_page_url=evidence.host_page_url,
         )
         personal = ConsentEvidence(
             nonce=chain.new_nonce(),

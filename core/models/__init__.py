@@ -4,6 +4,14 @@ from core.db import Base
 from core.models import guard  # noqa: F401 - its flush listener guards evidence fields
 from core.models.auth import AuditLog, Role, User, roles_users
 from core.models.brand import Brand, Campaign, Sender
+from core.models.capture import (
+    ConsentDocument,
+    FormSnapshot,
+    FormSubmission,
+    OptInForm,
+    PreferenceEvent,
+    opt_in_form_types,
+)
 from core.models.consent import (
     Consent,
     ConsentChainHead,
@@ -25,6 +33,7 @@ __all__ = [
     "Click",
     "Consent",
     "ConsentChainHead",
+    "ConsentDocument",
     "ConsentEvent",
     "ConsentEvidence",
     "Contact",
@@ -33,11 +42,15 @@ __all__ = [
     "Flow",
     "FlowEvent",
     "FlowRun",
+    "FormSnapshot",
+    "FormSubmission",
     "Keyword",
     "Link",
     "Message",
+    "OptInForm",
     "MessageType",
     "Preference",
+    "PreferenceEvent",
     "RevocationTicket",
     "Role",
     "ScheduledSend",
@@ -46,6 +59,7 @@ __all__ = [
     "Suppression",
     "User",
     "WebhookEvent",
+    "opt_in_form_types",
     "roles_users",
     "text_hash",
 ]

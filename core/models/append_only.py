@@ -12,9 +12,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from core.models.auth import AuditLog
+from core.models.capture import ConsentDocument, FormSnapshot, PreferenceEvent
 from core.models.consent import ConsentEvent
 
-APPEND_ONLY = (ConsentEvent, AuditLog)
+# Erasure blanks personal fields of the capture rows in SQL, past this guard, on purpose.
+APPEND_ONLY = (ConsentEvent, AuditLog, FormSnapshot, ConsentDocument, PreferenceEvent)
 
 
 class AppendOnlyError(RuntimeError):

@@ -72,6 +72,12 @@ class ConsentEvent(Base):
     flow_id: Mapped[int | None] = mapped_column(sa.ForeignKey("flow.id"))
     provider_message_id: Mapped[str | None] = mapped_column(sa.String(100))
     external_id: Mapped[str | None] = mapped_column(sa.String(100), unique=True, index=True)
+    # What the person saw or signed, when the source keeps it: the SHA-256 of the hosted
+    # form as rendered (``form_snapshot``) or of the paper form's scan (``consent_document``),
+    # and the page a form was embedded in. Hashed into the chain when set.
+    snapshot_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    document_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    host_page_url: Mapped[str | None] = mapped_column(sa.String(1000))
     personal_hash: Mapped[str] = mapped_column(sa.String(64))
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))  # verified by walking the chain

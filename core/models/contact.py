@@ -117,7 +117,9 @@ class Preference(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contact.id"), unique=True)
-    max_per_week: Mapped[int | None] = mapped_column()
+    max_per_week: Mapped[int | None] = mapped_column()  # texts of any kind
+    # Marketing texts only: chosen in the preference center ("one offer a week").
+    offers_per_week: Mapped[int | None] = mapped_column()
     language: Mapped[str | None] = mapped_column(sa.String(10))
     paused_until: Mapped[datetime | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -32,8 +32,10 @@ PROTECTED: dict[str, tuple[str, ...]] = {
     "Message": ("provider_message_id", "idempotency_key", "direction", "contact_id"),
     "Suppression": ("phone_hmac", "since", "reason"),
     "Click": ("link_id", "message_id", "contact_id", "ip_hash", "clicked_at"),
+    "Link": ("kind",),
 }
-APPEND_ONLY = frozenset({"ConsentEvent", "ConsentEvidence", "AuditLog"})
+APPEND_ONLY = frozenset({"ConsentEvent", "ConsentEvidence", "AuditLog", "FormSnapshot",
+                         "ConsentDocument", "PreferenceEvent"})
 # Rows only their owner deletes (the derived state, the suppression list).
 OWNED_ROWS = frozenset({"Consent", "Suppression"})
 # Set when a row is created by its owner only; a form creating a contact may not set them.

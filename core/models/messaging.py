@@ -126,6 +126,8 @@ class Link(Base):
     message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("message.id"))
     contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact.id"))
     flow_id: Mapped[int | None] = mapped_column(sa.ForeignKey("flow.id"))
+    # "branded": to ``destination``; "preferences": to the person's preference center.
+    kind: Mapped[str] = mapped_column(sa.String(20), default="branded")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     clicks: Mapped[list[Click]] = relationship(back_populates="link")
