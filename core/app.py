@@ -84,7 +84,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Headers, cookies and CSRF; login, roles and tokens; failed logins are rate-limited.
     init_web_security(app)
     init_security(app)
-    init_rate_limits(app)
     init_errors(app)
 
     # Blueprints.
@@ -98,6 +97,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from core.flows.links import blueprint as links
 
     app.register_blueprint(links)
+    from core.capture.web import blueprint as capture
+
+    app.register_blueprint(capture)
+    exempt_from_csrf(capture)  # public pages: no session; one-use signed tokens instead
 
     # The admin panel (views are built inside an app context). Command-line work that
     # serves no pages (a worker, an import, a trigger) leaves it out: building its few
@@ -107,6 +110,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
         with app.app_context():
             init_admin(app, pm)
+
+    init_rate_limits(app)  # after the blueprints: it wraps the login and the public forms
 
     # Plugins' own start-up work.
     with app.app_context():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -76,6 +77,10 @@ def demo_command(contacts: int) -> None:
         click.echo(f"Loaded the demo: {contacts} contacts with consent histories.")
     else:
         click.echo("The demo data is already loaded.")
+    base = current_app.config.get("PUBLIC_URL") or \
+        f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
+    click.echo(f"Hosted opt-in form: {base.rstrip('/')}/f/{demo.FORM_SLUG} "
+               "(double opt-in: reply Y from the phone simulator)")
     click.echo(f"Demo logins (password for all: {demo.PASSWORD}):")
     for email, role in demo.USERS:
         click.echo(f"  {email:36} {role}")

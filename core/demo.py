@@ -16,7 +16,16 @@ from core.consent import Evidence, app_ledger
 from core.db import db, utcnow
 from core.flows import seeds
 from core.gate.check import Outgoing, gate_for
-from core.models import Brand, Campaign, Contact, Disclosure, MessageType, Sender, User
+from core.models import (
+    Brand,
+    Campaign,
+    Contact,
+    Disclosure,
+    MessageType,
+    OptInForm,
+    Sender,
+    User,
+)
 from core.phone import InvalidPhone, to_e164
 from core.security import create_user
 from core.sending import outbox
@@ -101,11 +110,28 @@ def load(app: Flask, contacts: int = 200, seed: int = 7) -> bool:
                            occurred_at=min(joined + timedelta(days=rng.randint(4, 30)), now),
                            source_detail="phone call: asked for no more promotions")
     session.flush()
-    for seed in seeds.SEED_FLOWS:  # the four ready-made flows, live
-        seeds.create(session, seed["name"], campaign, enabled=True)
+    flows = {seed["name"]: seeds.create(session, seed["name"], campaign, enabled=True)
+             for seed in seeds.SEED_FLOWS}  # the four ready-made flows, live
+    _opt_in_form(session, campaign, marketing_disclosure, types["marketing"],
+                 flows["Website lead welcome"])
     _order_updates(app, session, types["transactional"], now)
     session.commit()  # the commit hands the order updates to the queue (the worker sends them)
     return True
+
+
+FORM_SLUG = "join"
+
+
+def _opt_in_form(session, campaign, disclosure, marketing, welcome) -> OptInForm:
+    """The website's sign-up form, published, with double opt-in: a reply Y confirms."""
+    form = OptInForm(slug=FORM_SLUG, name="Website sign-up", campaign=campaign,
+                     disclosure=disclosure, message_types=[marketing],
+                     heading="Get Bloom & Branch offers by text", ask_name=True,
+                     ask_email=False, ask_zip=True, double_opt_in=True, flow=welcome,
+                     thank_you="Thank you! Watch for our first text.", published_at=utcnow())
+    session.add(form)
+    session.flush()
+    return form
 
 
 STAFF_PHONE = "+14155550123"  # the owner's own phone: where "Send a test" goes

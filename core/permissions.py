@@ -11,6 +11,7 @@ AREAS = (
     "contacts",
     "consent",
     "disclosures",
+    "forms",
     "message_types",
     "suppressions",
     "preferences",
@@ -29,8 +30,8 @@ AREAS = (
     "reports",
 )
 
-ACTIONS = ("consent:opt_out", "consent:import", "contacts:erase", "messages:retry",
-           "phone:simulate", "conversions:record")
+ACTIONS = ("consent:opt_out", "consent:import", "consent:paper", "contacts:erase",
+           "messages:retry", "phone:simulate", "conversions:record")
 
 
 def _read(*areas: str) -> set[str]:
@@ -46,13 +47,15 @@ _EVERYDAY = tuple(a for a in AREAS if a not in ("users", "audit", "plugins", "we
 MATRIX: dict[str, frozenset[str]] = {
     "admin": frozenset(_write(*AREAS) | set(ACTIONS)),
     "marketing": frozenset(
-        _read(*_EVERYDAY) | _write("flows", "segments", "campaigns", "links", "disclosures")
-        | {"consent:import", "phone:simulate", "conversions:record"}
+        _read(*_EVERYDAY)
+        | _write("flows", "segments", "campaigns", "links", "disclosures", "forms")
+        | {"consent:import", "consent:paper", "phone:simulate", "conversions:record"}
     ),
     "support": frozenset(
-        _read("contacts", "consent", "suppressions", "preferences", "messages", "reports")
+        _read("contacts", "consent", "suppressions", "preferences", "messages", "reports",
+              "forms")
         | _write("contacts", "preferences")
-        | {"consent:opt_out", "conversions:record"}
+        | {"consent:opt_out", "consent:paper", "conversions:record"}
     ),
     "operations": frozenset(
         _read(*AREAS)
@@ -64,8 +67,9 @@ MATRIX: dict[str, frozenset[str]] = {
 
 ROLE_DESCRIPTIONS = {
     "admin": "Everything, including users and roles.",
-    "marketing": "Edits flows, segments, templates, campaigns and links.",
-    "support": "Reads contacts and consent history, records opt-outs, edits preferences.",
+    "marketing": "Edits flows, segments, templates, campaigns, links and opt-in forms.",
+    "support": "Reads contacts and consent history, records opt-outs and signed paper forms, "
+               "edits preferences.",
     "operations": "Edits senders, brands, providers and plugins.",
 }
 

@@ -203,3 +203,22 @@ def area_of(e164: str) -> tuple[str | None, str]:
 def place_of(e164: str) -> str:
     """Where a number was issued, in English ("Jersey City, NJ"; "" if unknown)."""
     return area_of(e164)[1]
+
+
+# Number types that never receive texts (phonenumbers cannot tell most US landlines from
+# mobiles: those are FIXED_LINE_OR_MOBILE and pass; a provider's lookup catches the rest).
+_NOT_MOBILE = {
+    phonenumbers.PhoneNumberType.FIXED_LINE: "a landline",
+    phonenumbers.PhoneNumberType.TOLL_FREE: "a toll-free number",
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
+    phonenumbers.PhoneNumberType.SHARED_COST: "a shared-cost number",
+    phonenumbers.PhoneNumberType.UAN: "a company switchboard number",
+    phonenumbers.PhoneNumberType.VOICEMAIL: "a voicemail number",
+    phonenumbers.PhoneNumberType.PAGER: "a pager",
+}
+
+
+def not_mobile(e164: str) -> str | None:
+    """Why a valid number cannot take texts ("a landline"), or None when it may."""
+    number = phonenumbers.parse(e164)
+    return _NOT_MOBILE.get(phonenumbers.number_type(number))

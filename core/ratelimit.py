@@ -1,4 +1,4 @@
-"""Brute-force protection for the login form (Flask-Limiter).
+"""Brute-force protection for the login form and the public forms (Flask-Limiter).
 
 Flask-Security has no account lockout, so failed logins are limited per account (the email
 submitted, in a form or as JSON) and per client address; a successful login does not count.
@@ -14,6 +14,10 @@ from flask_limiter.util import get_remote_address
 
 PER_ACCOUNT = "5 per minute;20 per hour"
 PER_ADDRESS = "30 per minute"
+# Public form and preference-page submissions per address (``FORM_RATE_LIMIT``): a shop's
+# in-store tablet signs up a few people a minute; a bot trying numbers is stopped.
+FORMS_PER_ADDRESS = "10 per minute;60 per hour"
+PUBLIC_POSTS = ("capture.form_page", "capture.preference_page")
 
 
 def _submitted_email() -> str:
@@ -39,4 +43,9 @@ def init_rate_limits(app: Flask) -> Limiter:
                           deduct_when=_failed)(login)
     login = limiter.limit(PER_ADDRESS, methods=["POST"], deduct_when=_failed)(login)
     app.view_functions["security.login"] = login
+    public = app.config.get("FORM_RATE_LIMIT") or FORMS_PER_ADDRESS
+    for endpoint in PUBLIC_POSTS:
+        if endpoint in app.view_functions:
+            app.view_functions[endpoint] = limiter.limit(public, methods=["POST"])(
+                app.view_functions[endpoint])
     return limiter

@@ -41,6 +41,11 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "Where login rate-limit counters live (default: `memory://`; several processes: "
         "`redis://127.0.0.1:6379`).",
     ),
+    "CONSENTDESK_FORM_RATE_LIMIT": (
+        "FORM_RATE_LIMIT",
+        "Submissions of hosted forms and preference pages per address (default: "
+        "`10 per minute;60 per hour`; Flask-Limiter's notation).",
+    ),
     "CONSENTDESK_PUBLIC_URL": (
         "PUBLIC_URL",
         "Base URL providers call for webhooks, as the outside world sees it, e.g. "

@@ -2,7 +2,7 @@
 
 Flows submit sends through ``core.sending``; sending knows nothing of flows. What must run
 every minute whatever happens (flow waits that are over, scheduled sends, crashed sends,
-lost tasks, webhooks to process again, old webhook records) is collected here, and the task
+lost tasks, webhooks to process again, old webhook records, double opt-ins never confirmed) is collected here, and the task
 queue runs it as one periodic task.
 """
 
@@ -13,6 +13,7 @@ from datetime import datetime
 from flask import Flask
 from huey import crontab
 
+from core.capture import forms
 from core.db import db, utcnow
 from core.flows import engine, schedule
 from core.sending import webhooks
@@ -28,6 +29,7 @@ def sweep(app: Flask, now: datetime | None = None) -> dict[str, int]:
             session.flush()
         done["flow_runs"] += advanced
         schedule.run_due(session, app, now)
+        done["form_requests_expired"] = forms.expire(session, now)
     done["webhooks_retried"] = webhooks.retry_failed(app, now)
     done["webhooks_purged"] = webhooks.purge(app, now)
     done["submitted"] = app.extensions["consentdesk"].queue.resubmit_due(now)

@@ -11,7 +11,17 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.consent.ledger import fold, state_after
 from core.db import utcnow
-from core.models import Consent, ConsentEvent, ConsentEvidence, Contact, Message, MessageType
+from core.models import (
+    Consent,
+    ConsentDocument,
+    ConsentEvent,
+    ConsentEvidence,
+    Contact,
+    FormSubmission,
+    Message,
+    MessageType,
+    PreferenceEvent,
+)
 from core.models.guard import allow_writes
 
 
@@ -84,6 +94,16 @@ def erase_contact(session: Session, contact: Contact, actor: str) -> None:
     session.execute(
         sa.update(Message).where(Message.contact_id == contact.id).values(phone="", body="")
     )
+    # What capture kept about the person: the browser behind a form submission or a
+    # preference change, and the signed paper form itself (its SHA-256 stays in the chain).
+    session.execute(sa.update(FormSubmission).where(FormSubmission.contact_id == contact.id)
+                    .values(ip=None, user_agent=None))
+    session.execute(sa.update(PreferenceEvent).where(PreferenceEvent.contact_id == contact.id)
+                    .values(ip=None, user_agent=None))
+    scans = sa.select(ConsentEvent.document_hash).where(
+        ConsentEvent.contact_id == contact.id, ConsentEvent.document_hash.is_not(None))
+    session.execute(sa.update(ConsentDocument).where(ConsentDocument.sha256.in_(scans))
+                    .values(data=None))
     session.execute(
         sa.update(Contact).where(Contact.id == contact.id).values(
             phone=None, phone_hmac=None, first_name=None, last_name=None, email=None, tags=[],

@@ -54,6 +54,7 @@ class BodySQL:
     pieces: list[str | tuple[str]]
     link_prefix: str | None  # ``https://go.brand.example/l/<send code>``
     sqlite: bool
+    preferences_prefix: str | None = None  # the same, for the send's preference link
 
     def body(self) -> Any:
         parts = []
@@ -62,6 +63,9 @@ class BodySQL:
                 parts.append(sa.literal(piece, sa.Text))
             elif piece[0] == "branded link":
                 parts.append(sa.literal(self.link_prefix, sa.Text) + links.recipient_part_sql())
+            elif piece[0] == "preferences link":
+                parts.append(sa.literal(self.preferences_prefix, sa.Text)
+                             + links.recipient_part_sql())
             else:
                 parts.append(sa.func.coalesce(NAME_COLUMNS[piece[0]], ""))
         if not parts:
@@ -113,6 +117,8 @@ class BodySQL:
     def _fixed_hole(self, name: str) -> str:
         if name == "branded link":
             return f"{self.link_prefix}{'0' * links.RECIPIENT_CHARS}"  # hex digits: GSM-7
+        if name == "preferences link":
+            return f"{self.preferences_prefix}{'0' * links.RECIPIENT_CHARS}"
         return ""
 
     def _plain(self, value: Any) -> Any:

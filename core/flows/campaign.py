@@ -58,7 +58,10 @@ def send_now(session: Session, app: Flask, flow: Flow, send_key: str, at: dateti
     link = _link(session, flow, step, payload, prefix) if ("branded link",) in pieces else None
     link_base = links.link_base(app, brand).rstrip("/")
     sqlite = bulk.is_sqlite(session)
-    text = bulk.BodySQL(pieces, f"{link_base}/l/{link.code}" if link else None, sqlite)
+    preferences = (links.make_preferences_for_send(session, flow.id)
+                   if ("preferences link",) in pieces else None)
+    text = bulk.BodySQL(pieces, f"{link_base}/l/{link.code}" if link else None, sqlite,
+                        f"{link_base}/l/{preferences.code}" if preferences else None)
     windows = bulk.WindowsSQL(session, at, local_time, flow.message_type.quiet_hours_exempt)
     values = _columns(flow, sender, link, text, windows, prefix, at, sqlite)
     definition = flow.segment.definition if flow.segment else None

@@ -21,6 +21,7 @@ delivered twice sends nothing twice.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,10 +51,13 @@ def event_types(app: Flask) -> dict[str, Any]:
 
 def record(session: Session, app: Flask, kind: str, contact: Contact | None,
            payload: dict[str, Any], occurred_at: datetime, source: str,
-           external_id: str | None = None, now: datetime | None = None) -> FlowEvent:
+           external_id: str | None = None, now: datetime | None = None,
+           only_flows: Collection[int] | None = None) -> FlowEvent:
     """Store the event, start the flows it triggers and run them as far as they go now.
 
-    The same (source, external id) is stored once; a repeat returns the first event."""
+    The same (source, external id) is stored once; a repeat returns the first event.
+    ``only_flows``: start only these of the triggered flows (a hosted form starts the one
+    flow chosen for it; an empty collection starts none)."""
     if kind not in event_types(app):
         raise FlowError(f"unknown event {kind!r}")
     if external_id is not None:
@@ -73,6 +77,8 @@ def record(session: Session, app: Flask, kind: str, contact: Contact | None,
                      payload=payload)
         return event
     for flow in _triggered(session, kind, occurred_at):
+        if only_flows is not None and flow.id not in only_flows:
+            continue
         run = FlowRun(flow=flow, contact=contact, event=event, step=0, status="waiting",
                       next_at=occurred_at)
         session.add(run)
@@ -193,12 +199,19 @@ def _send(session: Session, app: Flask, run: FlowRun, step: dict[str, Any],
         made.append(link)
         return url
 
+    def preferences_link() -> str:
+        link, url = links.make_preferences(session, brand, links.link_base(app, brand),
+                                           contact.id, flow.id)
+        preference_links.append(link)
+        return url
+
+    preference_links: list[Any] = []
     body = templates.render(step["send"], templates.Context(
         brand=brand.public_name if brand else "", support_phone=brand.support_phone if brand else None,
         first_name=contact.first_name, last_name=contact.last_name,
         timezone=contact.timezone or "America/New_York", moment=_event_time(app, event),
         offer=step.get("offer") or (event.payload or {}).get("offer"),
-        event=event.payload or {}, link=branded_link))
+        event=event.payload or {}, link=branded_link, preferences_link=preferences_link))
     message = outbox.enqueue(
         session, gate_for(app),
         Outgoing(contact=contact, message_type=flow.message_type, body=body, sender=sender,
@@ -208,6 +221,8 @@ def _send(session: Session, app: Flask, run: FlowRun, step: dict[str, Any],
     for link in made:
         link.message_id = message.id
         message.link_id = link.id
+    for link in preference_links:
+        link.message_id = message.id
     return message
 
 

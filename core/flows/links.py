@@ -84,6 +84,26 @@ def make(session: Session, destination: str, brand: Brand | None, base_url: str,
     return link, f"{domain}/l/{link.code}"
 
 
+def make_preferences(session: Session, brand: Brand | None, base_url: str,
+                     contact_id: int, flow_id: int | None) -> tuple[Link, str]:
+    """A new link to the person's preference center; returns it and its public URL."""
+    link = Link(code=new_code(), destination="", kind="preferences", contact_id=contact_id,
+                flow_id=flow_id)
+    session.add(link)
+    session.flush()
+    domain = (brand.link_domain if brand and brand.link_domain else base_url).rstrip("/")
+    return link, f"{domain}/l/{link.code}"
+
+
+def make_preferences_for_send(session: Session, flow_id: int) -> Link:
+    """A bulk send's preference link; each recipient's code adds their own part."""
+    link = Link(code=secrets.token_urlsafe(SEND_CODE_BYTES), destination="", kind="preferences",
+                flow_id=flow_id)
+    session.add(link)
+    session.flush()
+    return link
+
+
 def make_for_send(session: Session, destination: str, flow_id: int, campaign: str) -> Link:
     """The one link a bulk send's texts share; recipients' codes add :func:`recipient_part_sql`."""
     link = Link(code=secrets.token_urlsafe(SEND_CODE_BYTES),
@@ -104,6 +124,11 @@ def resolve(session: Session, code: str) -> tuple[Link, int | None, int | None] 
     send_code, part = code[:-RECIPIENT_CHARS], code[-RECIPIENT_CHARS:]
     if len(send_code) == SEND_CODE_CHARS and HEX.fullmatch(part):
         link = session.scalars(sa.select(Link).where(Link.code == send_code)).one_or_none()
+        if link is not None and link.kind == "preferences":
+            # The person is named by their part alone: the send's texts point their
+            # ``link_id`` at its branded link, not at this one.
+            contact_id = session.scalar(sa.select(Contact.id).where(LINK_PART == part).limit(1))
+            return link, None, contact_id
         if link is not None:
             return link, *_recipient(session, link, part)
     link = session.scalars(sa.select(Link).where(Link.code == code)).one_or_none()
@@ -151,6 +176,15 @@ def follow(code: str):
     if found is None:
         abort(404)
     link, message_id, contact_id = found
+    if link.kind == "preferences":
+        from core.capture.web import follow_preferences
+
+        link_id = link.id
+        if not _current(link):
+            db.session.rollback()
+            return follow_preferences(link_id, None, expired=True)
+        db.session.rollback()
+        return follow_preferences(link_id, contact_id)
     destination, link_id = link.destination, link.id
     # A recipient part that names nobody this send went to (mistyped, or made up): the
     # visitor still gets the page, but no click is counted.
@@ -162,6 +196,12 @@ def follow(code: str):
                        "clicked_at": utcnow(), "user_agent": agent,
                        "ip_hash": _ip_hash(request.remote_addr or "")})
     return redirect(destination, code=302)
+
+
+def _current(link: Link) -> bool:
+    from core.capture.preferences import link_is_current
+
+    return link_is_current(link, utcnow())
 
 
 def _record_click(values: dict) -> None:

@@ -79,4 +79,5 @@ def _render(step: dict[str, Any], brand: Any, moment: datetime, event: dict[str,
         support_phone=brand.support_phone if brand else None, first_name="Ana",
         last_name="Rivera", timezone=SAMPLE_ZONE, moment=moment,
         offer=step.get("offer") or event["offer"], event=event,
-        link=lambda: f"{domain.rstrip('/')}/l/{SAMPLE_CODE}"))
+        link=lambda: f"{domain.rstrip('/')}/l/{SAMPLE_CODE}",
+        preferences_link=lambda: f"{domain.rstrip('/')}/l/{SAMPLE_CODE}"))

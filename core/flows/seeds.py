@@ -19,7 +19,8 @@ SEED_FLOWS: list[dict[str, Any]] = [
         "success_metric": "order.created",
         "steps": [
             {"send": "[Brand]: thanks for reaching out! We'll text you here about your "
-                     "request. Questions? Call [phone]. Reply STOP to opt out, HELP for help."},
+                     "request. Questions? Call [phone]. Your choices: [preferences link] "
+                     "Reply STOP to opt out, HELP for help."},
             {"wait": "1d"},
             {"stop_if": "converted"},
             {"send": "[Brand]: still deciding? Our favourites are here: [branded link] "

@@ -191,11 +191,22 @@ def _capped(session: Session, flow: Flow, eligible: Any, at: datetime) -> int:
               .where(Message.direction == "out", Message.status.in_(counted),
                      Message.created_at > at - timedelta(days=7))
               .group_by(Message.contact_id).subquery())
+    offers = (sa.select(Message.contact_id, sa.func.count().label("n"))
+              .where(Message.direction == "out", Message.status.in_(counted),
+                     Message.message_type_id == flow.message_type_id,
+                     Message.created_at > at - timedelta(days=7))
+              .group_by(Message.contact_id).subquery())
+    own_cap = sa.and_(Preference.max_per_week.is_not(None),
+                      sa.func.coalesce(weekly.c.n, 0) >= Preference.max_per_week)
+    if flow.message_type.slug == MARKETING:  # the offers a week chosen in the preference center
+        own_cap = sa.or_(own_cap, sa.and_(Preference.offers_per_week.is_not(None),
+                                          sa.func.coalesce(offers.c.n, 0)
+                                          >= Preference.offers_per_week))
     held += session.scalar(sa.select(sa.func.count()).select_from(Preference)
                            .join(eligible, eligible.c.id == Preference.contact_id)
-                           .join(weekly, weekly.c.contact_id == Preference.contact_id)
-                           .where(Preference.max_per_week.is_not(None),
-                                  weekly.c.n >= Preference.max_per_week)) or 0
+                           .outerjoin(weekly, weekly.c.contact_id == Preference.contact_id)
+                           .outerjoin(offers, offers.c.contact_id == Preference.contact_id)
+                           .where(own_cap)) or 0
     return held
 
 
@@ -217,7 +228,7 @@ def _samples_and_findings(session, app, flow, eligible, at, payload, result) -> 
                 support_phone=brand.support_phone if brand else None,
                 timezone=contact.timezone or FALLBACK_ZONE, moment=at,
                 offer=step.get("offer") or payload.get("offer"), event=payload,
-                link=lambda url=sample_link: url))
+                link=lambda url=sample_link: url, preferences_link=lambda url=sample_link: url))
             problem = None
         except templates.TemplateError as error:
             body, problem = "", f"not sent to this person: {error}"
@@ -229,7 +240,8 @@ def _samples_and_findings(session, app, flow, eligible, at, payload, result) -> 
                 brand=brand.public_name if brand else "", first_name="Ana", last_name="Rivera",
                 support_phone=brand.support_phone if brand else None, moment=at,
                 offer=step.get("offer") or payload.get("offer") or "an offer", event=payload,
-                link=lambda: f"{base.rstrip('/')}/l/AbCdEfGh000000000000"))
+                link=lambda: f"{base.rstrip('/')}/l/AbCdEfGh000000000000",
+                preferences_link=lambda: f"{base.rstrip('/')}/l/AbCdEfGh000000000000"))
         except templates.TemplateError as error:
             result.findings.append(f"The message cannot be written: {error}.")
             return

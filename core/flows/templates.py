@@ -27,6 +27,8 @@ FIXED = {
     "time": "the time the event is about, in the contact's time zone (e.g. 3:30 PM)",
     "offer": "the step's offer text",
     "branded link": "a short link, unique per message and recipient",
+    "preferences link": "a short link to the person's own preference center (which texts, "
+                        "how often, stop)",
 }
 EVENT_PREFIX = "event."
 
@@ -62,6 +64,7 @@ class Context:
     offer: str | None = None
     event: Mapping[str, Any] = field(default_factory=dict)
     link: Callable[[], str] | None = None  # makes the [branded link]
+    preferences_link: Callable[[], str] | None = None  # makes the [preferences link]
 
 
 def render(text: str, context: Context) -> str:
@@ -101,10 +104,12 @@ def _value(name: str, context: Context) -> str | None:
         return simple[name]
     if name == "branded link":
         return context.link() if context.link else None
+    if name == "preferences link":
+        return context.preferences_link() if context.preferences_link else None
     raise TemplateError(f"unknown placeholder [{name}]")
 
 
-PER_RECIPIENT = ("first_name", "last_name", "branded link")
+PER_RECIPIENT = ("first_name", "last_name", "branded link", "preferences link")
 
 
 def split_for_many(text: str, context: Context) -> list[str | tuple[str]]:

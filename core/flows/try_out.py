@@ -68,7 +68,8 @@ def send_test(session: Session, app: Flask, flow: Flow, step_index: int, phone: 
             first_name=contact.first_name, last_name=contact.last_name,
             timezone=contact.timezone or "America/New_York", moment=_moment(app, flow, payload),
             offer=step.get("offer") or payload.get("offer"), event=payload,
-            link=lambda: f"{base.rstrip('/')}/l/TEST"))
+            link=lambda: f"{base.rstrip('/')}/l/TEST",
+            preferences_link=lambda: _preferences_url(session, app, brand, contact, flow)))
     except templates.TemplateError as error:
         raise TryOutError(f"The text cannot be written: {error}.") from None
     message = outbox.enqueue(
@@ -115,6 +116,14 @@ def record_conversion(session: Session, phone: str, kind: str, value: Decimal | 
     return conversions.record(session, contact, kind, occurred_at or utcnow(),
                               source="admin", external_id=f"admin:{uuid.uuid4().hex}",
                               value=value, flow_id=flow.id if flow else None)
+
+
+def _preferences_url(session: Session, app: Flask, brand: Any, contact: Contact,
+                     flow: Flow) -> str:
+    """A test text's preference link works: it opens the tester's own page."""
+    _, url = links.make_preferences(session, brand, links.link_base(app, brand), contact.id,
+                                    flow.id)
+    return url
 
 
 def _sender(session: Session, flow: Flow) -> Sender | None:

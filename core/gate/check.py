@@ -208,6 +208,10 @@ class Gate:
         weekly = facts.max_per_week(outgoing.contact.id)
         if weekly:
             caps.append((weekly, timedelta(days=7), None, "the contact's preference"))
+        offers = facts.offers_per_week(outgoing.contact.id)
+        if offers and outgoing.message_type.slug == MARKETING:
+            caps.append((offers, timedelta(days=7), outgoing.message_type.id,
+                         "the offers a week the person chose in the preference center"))
         if window.max_marketing_per_24h and outgoing.message_type.slug == MARKETING:
             caps.append((window.max_marketing_per_24h, timedelta(hours=24),
                          outgoing.message_type.id, window.citation))

@@ -46,6 +46,10 @@ class LiveFacts:
         return self.session.scalar(sa.select(Preference.max_per_week).where(
             Preference.contact_id == contact_id))
 
+    def offers_per_week(self, contact_id: int) -> int | None:
+        return self.session.scalar(sa.select(Preference.offers_per_week).where(
+            Preference.contact_id == contact_id))
+
     def has_counted(self, contact_id: int, exclude_id: int | None) -> bool:
         query = _counted(sa.select(Message.id).where(Message.contact_id == contact_id))
         if exclude_id:
@@ -77,9 +81,17 @@ class BatchFacts:
         self._consent = {(c, t): s for c, t, s in _chunked(
             session, sa.select(Consent.contact_id, Consent.message_type_id, Consent.state),
             Consent.contact_id, ids, rows=True)}
-        self._weekly = dict(_chunked(
-            session, sa.select(Preference.contact_id, Preference.max_per_week)
-            .where(Preference.max_per_week.is_not(None)), Preference.contact_id, ids, rows=True))
+        self._weekly, self._offers = {}, {}
+        for contact_id, weekly, offers in _chunked(
+                session, sa.select(Preference.contact_id, Preference.max_per_week,
+                                   Preference.offers_per_week)
+                .where(sa.or_(Preference.max_per_week.is_not(None),
+                              Preference.offers_per_week.is_not(None))),
+                Preference.contact_id, ids, rows=True):
+            if weekly is not None:
+                self._weekly[contact_id] = weekly
+            if offers is not None:
+                self._offers[contact_id] = offers
         self._recent: dict[int, list[tuple[int, datetime, int | None]]] = defaultdict(list)
         for message_id, contact_id, created, type_id in _chunked(
                 session, _counted(sa.select(Message.id, Message.contact_id, Message.created_at,
@@ -101,6 +113,9 @@ class BatchFacts:
 
     def max_per_week(self, contact_id: int) -> int | None:
         return self._weekly.get(contact_id)
+
+    def offers_per_week(self, contact_id: int) -> int | None:
+        return self._offers.get(contact_id)
 
     def has_counted(self, contact_id: int, exclude_id: int | None) -> bool:
         return contact_id in self._older or any(

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from core.capture import forms
 from core.consent import Evidence, app_ledger
 from core.consent.ledger import impossible_time
 from core.consent.suppression import is_suppressed
@@ -103,6 +104,12 @@ def receive(session: Session, app: Flask, inbound: Inbound,
     evidence = Evidence(keyword_text=inbound.body,
                         provider_message_id=inbound.provider_message_id)
     ledger = app_ledger(app, session)
+    if result.kind == OPT_OUT:
+        forms.cancel_pending(session, contact)  # a STOP withdraws a form awaiting its Y
+    else:
+        pending = forms.pending_for(session, contact, inbound.sent_at)
+        if pending is not None and forms.is_confirmation(inbound.body):
+            return _confirm_form(session, app, outcome, pending, message, provider_replied)
     _record_flow_events(session, app, contact, message, result)
     if result.kind == OPT_OUT and _named_types(session, result):
         outcome.event, outcome.reply = _scoped_opt_out(
@@ -149,6 +156,19 @@ def receive(session: Session, app: Flask, inbound: Inbound,
                                           matched=result.matched,
                                           due_at=revocation_due(inbound.sent_at))
         session.add(outcome.ticket)
+    session.flush()
+    return outcome
+
+
+def _confirm_form(session: Session, app: Flask, outcome: Outcome, pending, message: Message,
+                  provider_replied: bool) -> Outcome:
+    """The Y that a hosted form's double opt-in asked for: the opt-in is recorded now, and
+    confirmed once, like a keyword opt-in."""
+    forms.confirm(session, app, pending, message)
+    campaign = pending.form.campaign
+    if not provider_replied:
+        outcome.reply = _reply(session, app, message, replies.opt_in_reply(campaign.brand,
+                                                                           campaign))
     session.flush()
     return outcome
 
