@@ -10,6 +10,7 @@ from flask_admin.theme import Bootstrap4Theme
 from admin import api, assets
 from admin.base import permitted
 from admin.views.brand import BrandView, CampaignView, SenderView
+from admin.views.capture import FormSubmissionView, OptInFormView, PaperConsentView
 from admin.views.consent import ConsentEventView, ConsentView, DisclosureView, MessageTypeView
 from admin.views.contacts import ContactView, PreferenceView, SegmentView, SuppressionView
 from admin.views.flows import (
@@ -46,6 +47,8 @@ MODEL_VIEWS = (
     (ConsentEventView, models.ConsentEvent, "Consent"),
     (ConsentView, models.Consent, "Consent"),
     (DisclosureView, models.Disclosure, "Consent"),
+    (OptInFormView, models.OptInForm, "Consent"),
+    (FormSubmissionView, models.FormSubmission, "Consent"),
     (MessageTypeView, models.MessageType, "Consent"),
     (RevocationTicketView, models.RevocationTicket, "Consent"),
     (KeywordView, models.Keyword, "Consent"),
@@ -88,6 +91,8 @@ def init_admin(app: Flask, pm: pluggy.PluginManager) -> Admin:
     admin.add_view(FlowTemplatesView(name="Ready-made flows", endpoint="flowtemplates",
                                      category="Messaging"))
     admin.add_view(PhoneView(name="Phone simulator", endpoint="phone", category="Messaging"))
+    admin.add_view(PaperConsentView(name="Paper consent", endpoint="paperconsent",
+                                    category="Consent"))
     admin.add_view(ConsentImportView(name="Import CSV", endpoint="consentimport", category="Consent"))
     admin.add_view(ReportsView(name="Reports", endpoint="reports"))
     admin.add_view(PluginsView(name="Plugins", endpoint="plugins", category="System"))

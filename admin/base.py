@@ -91,6 +91,8 @@ class SecureModelView(SecureMixin, ModelView):
 
     writable = True
     action_permissions: dict[str, str] = {}
+    # The menu's and page's title when the model's class name does not read well.
+    display_name: str | None = None
     # What a delete the database refuses means for this model, in the user's words.
     delete_refused = ("It cannot be deleted: other records refer to it.")
 
@@ -104,6 +106,8 @@ class SecureModelView(SecureMixin, ModelView):
                 dict.fromkeys((*(self.form_excluded_columns or ()), *sorted(protected))))
             self.column_editable_list = tuple(
                 c for c in (self.column_editable_list or ()) if str(c) not in protected)
+        if self.display_name:
+            kwargs.setdefault("name", self.display_name)
         super().__init__(model, *args, **kwargs)
 
     def handle_view_exception(self, exc: Exception) -> bool:

@@ -61,3 +61,14 @@ def _typed(value: str) -> Any:
             return float(value)
         except ValueError:
             return value
+
+
+class LinesField(TextAreaField):
+    """A list of texts, one per line (a campaign's sample messages)."""
+
+    def _value(self) -> str:
+        return "\n".join(self.data or [])
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        lines = (valuelist[0] if valuelist else "") or ""
+        self.data = [line.strip() for line in lines.splitlines() if line.strip()]

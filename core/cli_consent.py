@@ -143,6 +143,34 @@ def consent_import(path: str, actor: str, workers: int | None, as_json: bool) ->
                f"{len(report.errors)} rejected.")
 
 
+@consent_group.command("import-paper")
+@click.argument("scans", type=click.Path(exists=True, file_okay=False))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--actor", default="paper import", show_default=True,
+              help="Recorded on each event and as the scans' uploader.")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def consent_import_paper(scans: str, path: str, actor: str, as_json: bool) -> None:
+    """Record a stack of signed paper forms: PATH is a CSV (file, phone, message_types,
+    signed_on, disclosure; optional disclosure_version, first_name, last_name, campaign, note)
+    whose file column names each form's scan in the folder SCANS."""
+    from pathlib import Path
+
+    from core.capture import paper_import
+
+    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    with open(path, newline="", encoding="utf-8-sig") as stream:
+        report = paper_import.run(db.session, current_app, Path(scans), stream, actor,
+                                  base + "/admin/paperconsent/document/{sha256}")
+    if as_json:
+        click.echo(json.dumps(report.as_dict()))
+        return
+    for line, reason in report.errors:
+        click.echo(f"line {line}: {reason}")
+    click.echo(f"{report.forms} forms recorded ({report.imported} opt-ins), "
+               f"{report.duplicates} already there, {len(report.errors)} rejected.")
+
+
 @consent_group.command("export")
 @click.argument("what", type=click.Choice(["state", "events"]))
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Default: standard output.")

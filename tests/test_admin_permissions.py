@@ -9,29 +9,33 @@ import pytest
 from admin import MODEL_VIEWS
 
 MODEL_ENDPOINTS = [view.__name__.removesuffix("View").lower() for view, _m, _c in MODEL_VIEWS]
-PAGE_ENDPOINTS = ["reports", "plugins", "simulators", "consentimport", "phone", "flowtemplates"]
+PAGE_ENDPOINTS = ["reports", "plugins", "simulators", "consentimport", "phone", "flowtemplates",
+                  "paperconsent"]
 READ_ONLY = {"consentevent", "consent", "suppression", "message", "click", "conversion",
-             "webhookevent", "role", "auditlog", "revocationticket", "flowevent", "flowrun"}
+             "webhookevent", "role", "auditlog", "revocationticket", "flowevent", "flowrun",
+             "formsubmission"}
 
 CAN_READ = {
     "admin": set(MODEL_ENDPOINTS) | set(PAGE_ENDPOINTS),
     "marketing": set(MODEL_ENDPOINTS) - {"user", "role", "auditlog", "webhookevent"}
-    | {"reports", "simulators", "consentimport", "phone", "flowtemplates"},
+    | {"reports", "simulators", "consentimport", "phone", "flowtemplates", "paperconsent"},
     "support": {"contact", "consentevent", "consent", "suppression", "preference", "message",
-                "revocationticket", "reports", "simulators"},
+                "revocationticket", "reports", "simulators", "optinform", "formsubmission",
+                "paperconsent"},
     "operations": set(MODEL_ENDPOINTS) - {"user", "role", "auditlog"}  # the log: admins only
     | {"reports", "plugins", "simulators", "phone"},
 }
 CAN_WRITE = {
     "admin": set(MODEL_ENDPOINTS) - READ_ONLY,
-    "marketing": {"flow", "segment", "campaign", "link", "disclosure", "keyword", "scheduledsend"},
+    "marketing": {"flow", "segment", "campaign", "link", "disclosure", "keyword", "scheduledsend",
+                  "optinform"},
     "support": {"contact", "preference"},
     "operations": {"sender", "brand", "messagetype"},
 }
 
 
 def test_every_model_view_is_covered():
-    assert len(MODEL_ENDPOINTS) == 25
+    assert len(MODEL_ENDPOINTS) == 27
     assert set(CAN_WRITE["admin"]) | READ_ONLY == set(MODEL_ENDPOINTS)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import NumberRange, Optional, ValidationError
 
 from admin.base import SecureModelView
+from admin.fields import LinesField, TagListField
 from admin.formatters import as_text_lines, as_words, truncated
 from admin.validators import e164_phone, http_url
 
@@ -25,9 +26,26 @@ class BrandView(SecureModelView):
     }
 
 
+def confirmation_problems(campaign: Any) -> list[str]:
+    """What the first reply to the campaign's opt-in keywords would lack, as it is sent."""
+    from core.capture import rules
+    from core.keywords import replies
+
+    return rules.confirmation_problems(replies.opt_in_reply(campaign.brand, campaign),
+                                       campaign.brand)
+
+
 class CampaignView(SecureModelView):
     area = "campaigns"
-    column_list = ("name", "brand", "use_case", "status", "message_frequency", "created_at")
+    column_list = ("name", "brand", "use_case", "status", "message_frequency",
+                   "opt_in_keywords", "created_at")
+    column_labels = {"opt_in_keywords": "Opt-in keywords"}
+    column_descriptions = {
+        "opt_in_confirmation": "The first reply to an opt-in keyword: the brand, what they "
+                               "joined, how often messages come and how to stop.",
+        "opt_in_keywords": "Every word people may text to join; all of them go into the "
+                           "registration's message flow.",
+    }
     column_searchable_list = ("name", "use_case")
     column_filters = ("status", "use_case", "created_at")
     column_formatters = {
@@ -41,6 +59,28 @@ class CampaignView(SecureModelView):
         "status": [(s, s) for s in ("draft", "submitted", "approved", "rejected", "suspended")]
     }
     form_excluded_columns = ("senders", "created_at")
+    form_overrides = {"opt_in_keywords": TagListField, "opt_out_keywords": TagListField,
+                      "help_keywords": TagListField, "sample_messages": LinesField}
+    form_args = {
+        "opt_in_keywords": {"description": "Words people text to join, separated by commas "
+                                           "(JOIN, FLOWERS)."},
+        "opt_out_keywords": {"description": "Besides STOP and its family, which always work."},
+        "help_keywords": {"description": "Besides HELP, which always works."},
+        "sample_messages": {"description": "One sample text per line, as registration shows "
+                                           "them."},
+    }
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        if model.opt_in_keywords and model.brand is not None:
+            found = confirmation_problems(model)
+            if found:
+                from core.capture.rules import sentence
+
+                raise ValidationError("The reply people get when they text "
+                                      f"{model.opt_in_keywords[0]} would lack "
+                                      f"{sentence(found)}: add it to the opt-in confirmation "
+                                      "(or set the message frequency).")
+        super().on_model_change(form, model, is_created)
 
 
 class SenderView(SecureModelView):

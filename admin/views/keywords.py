@@ -11,6 +11,7 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_security import current_user
 from markupsafe import Markup
+from wtforms.validators import ValidationError
 
 from admin.base import SecureModelView, SecureView
 from core.consent import app_ledger
@@ -25,8 +26,6 @@ from core.simulate import SimulationError, classify_text, gate_check
 
 def _valid_keyword_text(form: Any, field: Any) -> None:
     """A pattern must compile against the slots the table holds ("{halt} ... {messages}")."""
-    from wtforms.validators import ValidationError
-
     kind = form.kind.data
     if kind not in ("phrase", "harmless", "doubt", "join", "event", "pair"):
         return
@@ -55,6 +54,21 @@ class KeywordView(SecureModelView):
         "meaning": "The slot, spelling, message type or flow event the row is about",
     }
     form_args = {"text": {"validators": [_valid_keyword_text]}}
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        if model.kind == "opt_in" and model.active:
+            from admin.views.brand import confirmation_problems
+            from core.capture.rules import sentence
+            from core.models import Campaign
+
+            for campaign in self.db_session.scalars(sa.select(Campaign)):
+                found = confirmation_problems(campaign) if campaign.brand else []
+                if found:
+                    raise ValidationError(
+                        f"Someone texting {model.text} to “{campaign.name}” would get a reply "
+                        f"lacking {sentence(found)}: fix the campaign's opt-in confirmation "
+                        "first.")
+        super().on_model_change(form, model, is_created)
 
 
 def _due(_view: Any, _context: Any, ticket: RevocationTicket, _name: str) -> Markup:

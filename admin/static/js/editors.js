@@ -215,6 +215,35 @@
     });
   }
 
+  // An opt-in form's live preview: the page as people will see it, from the unsaved values.
+  function formPreview(frame) {
+    var form = frame.closest(".row").querySelector("form");
+    if (!form) return;
+    var names = ["name", "slug", "campaign", "disclosure", "message_types", "heading", "ask_name",
+                 "ask_email", "ask_zip", "double_opt_in", "flow"];
+    var timer = null;
+    function refresh() {
+      var params = new URLSearchParams();
+      names.forEach(function (name) {
+        var field = form.elements[name];
+        if (!field) return;
+        if (field.type === "checkbox") { if (field.checked) params.append(name, "y"); return; }
+        if (field.multiple) {
+          Array.prototype.forEach.call(field.options, function (o) { if (o.selected) params.append(name, o.value); });
+          return;
+        }
+        if (field.value && field.value !== "__None") params.append(name, field.value);
+      });
+      frame.src = frame.getAttribute("data-src") + "?" + params.toString();
+    }
+    function later() { clearTimeout(timer); timer = setTimeout(refresh, 400); }
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+    if (window.jQuery) window.jQuery(form).on("change", "select", later);  // select2 widgets
+    refresh();
+  }
+
+  document.querySelectorAll("iframe#form-preview").forEach(formPreview);
   document.querySelectorAll("textarea[data-editor=steps]").forEach(stepsEditor);
   document.querySelectorAll("textarea[data-editor=segment]").forEach(segmentEditor);
 })();
