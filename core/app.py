@@ -18,6 +18,7 @@ from core.security import init_security
 from core.sending.queue import SendQueue, init_queue
 from core.web_security import exempt_from_csrf, init_web_security
 from hooks import ConsentSource, EventType
+from hooks.integrations import Integration
 from hooks.providers import Branding, Provider
 
 DEFAULTS: dict[str, Any] = {
@@ -37,9 +38,11 @@ class Consentdesk:
     pm: pluggy.PluginManager
     consent_sources: dict[str, ConsentSource]
     providers: dict[str, Provider] = field(default_factory=dict)
+    integrations: dict[str, Integration] = field(default_factory=dict)
     event_types: dict[str, EventType] = field(default_factory=dict)
     branding: Branding | None = None
     queue: SendQueue | None = None
+    integration_task: Any = None  # the queue task mapping a stored integration delivery
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -75,7 +78,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["consentdesk"] = Consentdesk(
         pm=pm, consent_sources=plugins.consent_sources(pm),
         providers=plugins.providers(pm, readable), branding=plugins.branding(pm, readable),
-        event_types=plugins.event_types(pm))
+        event_types=plugins.event_types(pm), integrations=plugins.integrations(pm, readable))
+    cd = app.extensions["consentdesk"]
+    for name, integration in cd.integrations.items():  # each connected system is a source
+        cd.consent_sources.setdefault(name, ConsentSource(
+            name=name, label=integration.label or name,
+            evidence=("source_detail", "ip", "user_agent", "page_url")))
     app.extensions["consentdesk"].queue = init_queue(app)
     from core.worker import init_worker
 
@@ -94,6 +102,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(provider_hooks)
     exempt_from_csrf(provider_hooks)  # signed by the vendor instead
+    from core.integrations.intake import blueprint as integration_hooks
+    from core.integrations.intake import init_integration_tasks
+
+    app.register_blueprint(integration_hooks)
+    exempt_from_csrf(integration_hooks)  # signed by the sender instead
+    init_integration_tasks(app)
     from core.flows.links import blueprint as links
 
     app.register_blueprint(links)

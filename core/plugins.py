@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.builtin import DEFAULT_PLUGINS
 from hooks import PROJECT_NAME, ConsentSource, Report
+from hooks.integrations import Integration
 from hooks.providers import Branding, Provider
 from hooks.specs import SPEC_MODULES
 
@@ -119,6 +120,16 @@ def providers(pm: pluggy.PluginManager, settings: Mapping[str, Any]) -> dict[str
     for name, provider in found.items():
         if not isinstance(provider, Provider):
             raise RuntimeError(f"Provider {name!r} must subclass hooks.providers.Provider.")
+    return found
+
+
+def integrations(pm: pluggy.PluginManager, settings: Mapping[str, Any]) -> dict[str, Integration]:
+    found = _unique_by_name(_flatten(pm.hook.register_integrations(settings=settings)),
+                            "integration")
+    for name, integration in found.items():
+        if not isinstance(integration, Integration):
+            raise RuntimeError(f"Integration {name!r} must subclass "
+                               "hooks.integrations.Integration.")
     return found
 
 

@@ -22,6 +22,7 @@ from core.models.consent import (
 )
 from core.models.contact import Contact, MessageType, Preference, Segment, Suppression
 from core.models.flows import FlowEvent, FlowRun, ScheduledSend
+from core.models.integrations import IntegrationConnection, IntegrationDelivery
 from core.models.keywords import Keyword, RevocationTicket
 from core.models.messaging import Click, Conversion, Flow, Link, Message, WebhookEvent
 
@@ -44,6 +45,8 @@ __all__ = [
     "FlowRun",
     "FormSnapshot",
     "FormSubmission",
+    "IntegrationConnection",
+    "IntegrationDelivery",
     "Keyword",
     "Link",
     "Message",

@@ -1,5 +1,14 @@
 """Hook specifications, one module per domain. They hold signatures and docs, no logic."""
 
-from hooks.specs import admin, consent, flows, keywords, lifecycle, providers, reports
+from hooks.specs import (
+    admin,
+    consent,
+    flows,
+    integrations,
+    keywords,
+    lifecycle,
+    providers,
+    reports,
+)
 
-SPEC_MODULES = (lifecycle, consent, keywords, flows, providers, reports, admin)
+SPEC_MODULES = (lifecycle, consent, keywords, flows, providers, integrations, reports, admin)

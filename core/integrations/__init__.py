@@ -1,0 +1,1 @@
+"""Integrations: other systems' webhooks, verified, stored, and turned into core actions."""
