@@ -24,6 +24,7 @@ import re
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from flask import Flask
@@ -181,6 +182,18 @@ def _event_time(app: Flask, event: FlowEvent) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _zone(payload: dict[str, Any] | None) -> str | None:
+    """The event's own time zone (a booking made in the invitee's), when it names a real one."""
+    name = (payload or {}).get("timezone")
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
 def _send(session: Session, app: Flask, run: FlowRun, step: dict[str, Any],
           now: datetime) -> Message:
     flow, contact, event = run.flow, run.contact, run.event
@@ -209,7 +222,8 @@ def _send(session: Session, app: Flask, run: FlowRun, step: dict[str, Any],
     body = templates.render(step["send"], templates.Context(
         brand=brand.public_name if brand else "", support_phone=brand.support_phone if brand else None,
         first_name=contact.first_name, last_name=contact.last_name,
-        timezone=contact.timezone or "America/New_York", moment=_event_time(app, event),
+        timezone=_zone(event.payload) or contact.timezone or "America/New_York",
+        moment=_event_time(app, event),
         offer=step.get("offer") or (event.payload or {}).get("offer"),
         event=event.payload or {}, link=branded_link, preferences_link=preferences_link))
     message = outbox.enqueue(

@@ -1,4 +1,5 @@
-"""The four ready-made flows, created in one click from the admin and editable after."""
+"""The ready-made flows, created in one click from the admin and editable after: the rules'
+four first flows, and the rescheduling and cart reminders the integrations start."""
 
 from __future__ import annotations
 
@@ -40,6 +41,21 @@ SEED_FLOWS: list[dict[str, Any]] = [
             {"stop_if": "appointment.cancelled"},
             {"send": "[Brand] reminder: see you [date] at [time]. Need to reschedule? Call "
                      "[phone]. Reply STOP to opt out.", "expires": True},
+            {"wait": {"before": "2h"}},
+            {"stop_if": "appointment.cancelled"},
+            {"send": "[Brand]: see you at [time] today. Running late? Call [phone]. Reply STOP "
+                     "to opt out.", "expires": True},
+        ],
+    },
+    {
+        "name": "Appointment cancelled: rebook",
+        "purpose": "Offer a new time when an appointment is cancelled.",
+        "trigger": "appointment.cancelled",
+        "message_type": "transactional",
+        "success_metric": "appointment.booked",
+        "steps": [
+            {"send": "[Brand]: your appointment on [date] at [time] is cancelled. Pick a new "
+                     "time here: [branded link] Reply STOP to opt out."},
         ],
     },
     {
@@ -63,6 +79,19 @@ SEED_FLOWS: list[dict[str, Any]] = [
             {"wait": "2d"},
             {"send": "[Brand]: thanks for your order! How did we do? Tell us here: "
                      "[branded link] Reply STOP to opt out.", "link": "{website}"},
+        ],
+    },
+    {
+        "name": "Abandoned cart reminder",
+        "purpose": "Remind a subscriber of the cart they left, once, unless they order.",
+        "trigger": "checkout.abandoned",
+        "message_type": "marketing",
+        "success_metric": "order.created",
+        "steps": [
+            {"wait": "1h"},
+            {"stop_if": "converted"},
+            {"send": "[Brand]: you left something in your cart. It is waiting here: "
+                     "[branded link] Reply STOP to opt out."},
         ],
     },
 ]
