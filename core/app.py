@@ -43,6 +43,8 @@ class Consentdesk:
     branding: Branding | None = None
     queue: SendQueue | None = None
     integration_task: Any = None  # the queue task mapping a stored integration delivery
+    outgoing_task: Any = None  # the queue task forwarding an event to a connected system
+    forwarding: Any = None  # (when read, event kind -> connections that forward it)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -108,6 +110,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(integration_hooks)
     exempt_from_csrf(integration_hooks)  # signed by the sender instead
     init_integration_tasks(app)
+    from core.integrations.outgoing import init_outgoing_task
+
+    init_outgoing_task(app)
     from core.flows.links import blueprint as links
 
     app.register_blueprint(links)

@@ -75,6 +75,10 @@ def demo_command(contacts: int) -> None:
     created = demo.load(current_app, contacts=contacts)
     if created:
         click.echo(f"Loaded the demo: {contacts} contacts with consent histories.")
+        from core.integrations import sandbox
+
+        for line in sandbox.connect(current_app, demo.STAFF_PHONE):
+            click.echo(line)
     else:
         click.echo("The demo data is already loaded.")
     base = current_app.config.get("PUBLIC_URL") or \

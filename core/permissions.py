@@ -24,6 +24,7 @@ AREAS = (
     "links",
     "conversions",
     "webhooks",
+    "integrations",
     "users",
     "audit",
     "plugins",
@@ -31,7 +32,7 @@ AREAS = (
 )
 
 ACTIONS = ("consent:opt_out", "consent:import", "consent:paper", "contacts:erase",
-           "messages:retry", "phone:simulate", "conversions:record")
+           "messages:retry", "phone:simulate", "conversions:record", "integrations:replay")
 
 
 def _read(*areas: str) -> set[str]:
@@ -42,7 +43,8 @@ def _write(*areas: str) -> set[str]:
     return {f"{area}:write" for area in areas} | _read(*areas)
 
 
-_EVERYDAY = tuple(a for a in AREAS if a not in ("users", "audit", "plugins", "webhooks"))
+_EVERYDAY = tuple(a for a in AREAS
+                  if a not in ("users", "audit", "plugins", "webhooks", "integrations"))
 
 MATRIX: dict[str, frozenset[str]] = {
     "admin": frozenset(_write(*AREAS) | set(ACTIONS)),
@@ -61,7 +63,7 @@ MATRIX: dict[str, frozenset[str]] = {
         _read(*AREAS)
         - _read("users", "audit")
         | _write("senders", "brands", "message_types", "webhooks", "plugins")
-        | {"messages:retry", "phone:simulate"}
+        | {"messages:retry", "phone:simulate", "integrations:replay"}
     ),
 }
 

@@ -16,6 +16,7 @@ from huey import crontab
 from core.capture import forms
 from core.db import db, utcnow
 from core.flows import engine, schedule
+from core.integrations import outgoing
 from core.sending import webhooks
 
 
@@ -32,6 +33,7 @@ def sweep(app: Flask, now: datetime | None = None) -> dict[str, int]:
         done["form_requests_expired"] = forms.expire(session, now)
     done["webhooks_retried"] = webhooks.retry_failed(app, now)
     done["webhooks_purged"] = webhooks.purge(app, now)
+    done["outgoing_webhooks"] = outgoing.retry_lost(app, now)
     done["submitted"] = app.extensions["consentdesk"].queue.resubmit_due(now)
     return done
 

@@ -210,6 +210,42 @@ class Ignored:
     reason: str
 
 
+# ---------------------------------------------------------------------------- forwarding
+# Consentdesk events an integration may ask to receive (``Integration.forwards``), with their
+# payloads: ``consent.changed`` {phone, message_type, action, source, occurred_at, seq};
+# ``message.delivered`` {phone, message_id, flow_id, campaign_id, delivered_at};
+# ``link.clicked`` {phone, link_code, flow_id, clicked_at}; ``conversion.recorded`` {phone,
+# kind, value, flow_id, occurred_at, external_id}.
+FORWARDABLE = ("consent.changed", "message.delivered", "link.clicked", "conversion.recorded")
+
+
+@dataclass(frozen=True)
+class OutgoingEvent:
+    id: int  # the same on every retry: the receiver's idempotency key
+    kind: str
+    payload: Mapping[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class OutgoingRequest:
+    """What :meth:`Integration.forward` asks the core to POST (the core sends it, with a
+    timeout, and retries with backoff on a network error or a non-2xx answer)."""
+
+    url: str
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SampleDelivery:
+    """A signed delivery as the other system would send it, for the demo's sandbox."""
+
+    route: str
+    headers: Mapping[str, str]
+    body: bytes
+
+
 # ---------------------------------------------------------------------------- the integration
 
 
@@ -228,6 +264,28 @@ class Integration:
     tolerance: int = 300
     # Where in the other system the webhook URL is pasted, in the admin's words.
     setup_help: str = ""
+    # A secret settings field holding a bearer token: when set, the core answers
+    # ``GET /hooks/integrations/<name>/status?phone=...`` (with that token) with the person's
+    # consent status and recent history as JSON, for a helpdesk sidebar or a CRM card.
+    status_token_field: str | None = None
+
+    def sandbox_settings(self) -> dict[str, Any] | None:
+        """Settings of a sandbox connection for the demo (None: no sandbox)."""
+        return None
+
+    def sandbox_deliveries(self, settings: Mapping[str, Any],
+                           phone: str) -> Sequence[SampleDelivery]:
+        """Signed sample deliveries about ``phone`` that the demo sends to the real intake."""
+        return ()
+
+    def forwards(self, settings: Mapping[str, Any]) -> Sequence[str]:
+        """The Consentdesk events (:data:`FORWARDABLE`) this connection wants sent to it."""
+        return ()
+
+    def forward(self, event: OutgoingEvent,
+                settings: Mapping[str, Any]) -> OutgoingRequest | None:
+        """The signed request that delivers ``event``; None to drop it."""
+        return None
 
     def verify(self, request: IntegrationRequest, settings: Mapping[str, Any]) -> bool:
         """True when the delivery's signature is valid, computed exactly as the sender

@@ -300,3 +300,46 @@ def test_secrets_are_encrypted_at_rest(acme):
         assert SECRET not in (connection.secrets or "")
         assert "signing_secret" not in connection.settings
         assert connections.settings_of(acme, connection)["signing_secret"] == SECRET
+
+
+def test_purchase_behaviour_is_a_segment(acme):
+    """Win-back (ordered before, not in 90 days) and VIP (spent over $100) as segments."""
+    from datetime import timedelta
+
+    from core.flows import audiences
+    from core.models import MessageType
+
+    post(acme, LEAD)
+    post(acme, {"id": "o1", "type": "order.paid", "data": {
+        "phone": "+14155550142", "order": "#1", "total": "120.00"}})
+    with acme.app_context():
+        marketing = db.session.scalar(sa.select(MessageType.id).where(MessageType.slug ==
+                                                                      "marketing"))
+        now = datetime.now(UTC)
+
+        def members(rule, at=now):
+            return audiences.count(db.session, marketing, {"all": [rule]}, at)
+
+        assert members({"total_spent_at_least": 100}) == 1
+        assert members({"total_spent_at_least": 200}) == 0
+        assert members({"no_order_within_days": 90}) == 0
+        assert members({"no_order_within_days": 90}, now + timedelta(days=91)) == 1
+        assert members({"attribute": "orders_count", "op": ">=", "value": 1}) == 1
+
+
+def test_hook_register_integrations(make_app):
+    """Declared integrations are mounted, listed and become consent sources; a duplicate name
+    or an object that is not an Integration is a start-up error."""
+    app = make_app(EXTRA_PLUGINS=[Plugin()])
+    assert set(app.extensions["consentdesk"].integrations) == {"acme"}
+    assert app.extensions["consentdesk"].consent_sources["acme"].label == "Acme CRM"
+
+    class NotAnIntegration:
+        @hookimpl
+        def register_integrations(self, settings):
+            return [type("Fake", (), {"name": "fake"})()]
+
+    with pytest.raises(RuntimeError, match="must subclass"):
+        make_app(EXTRA_PLUGINS=[NotAnIntegration()])
+    with pytest.raises(RuntimeError, match="acme"):
+        make_app(EXTRA_PLUGINS=[Plugin(), Plugin()])

@@ -17,7 +17,10 @@ def register_event_types():
         EventType("order.fulfilled", "An order was fulfilled.", ("order_id", "url")),
         EventType("order.delivered", "An order was delivered.", ("order_id", "url")),
         EventType("checkout.abandoned", "A checkout was left unfinished.", ("checkout_id", "url")),
-        EventType("ticket.solved", "A helpdesk ticket was solved.", ("ticket_id", "url")),
+        EventType("ticket.solved", "A helpdesk ticket was solved.",
+                  ("ticket_id", "subject", "url")),
+        EventType("ticket.updated", "An agent answered a helpdesk ticket.",
+                  ("ticket_id", "subject", "url")),
         EventType("contact.created", "A contact was added.", ()),
         EventType("campaign.send", "Send now: a manual send to a flow's audience.", ("offer", "url")),
         # Replies the keyword engine recognises (core.keywords): the person's own words.

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.consent import chain, suppression
 from core.db import utcnow
+from core.integrations import outgoing
 from core.models import (
     Consent,
     ConsentEvent,
@@ -221,6 +222,10 @@ class Ledger:
         self.session.add(event)
         self.session.flush()
         derive_state(self.session, contact.id)
+        outgoing.emit(self.session, "consent.changed", {
+            "phone": contact.phone, "action": action, "source": source, "seq": event.seq,
+            "message_type": message_type.slug if message_type else "all",
+            "occurred_at": event.occurred_at})
         return event
 
 

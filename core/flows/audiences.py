@@ -9,7 +9,8 @@ every condition holds. Conditions:
 - ``{"tag": "vip"}``; ``{"language": "es"}`` (the contact's preference);
 - ``{"attribute": "orders", "op": ">=", "value": 3}`` (``=``, ``!=``, ``>``, ``>=``, ``<``, ``<=``);
 - ``{"ordered_within_days": 30}``, ``{"total_spent_at_least": 100}`` (from ``order.created``
-  conversions recorded by integrations or the API).
+  conversions recorded by integrations or the API); ``{"no_order_within_days": 90}``: has
+  ordered before, but not in the last N days (win-back).
 """
 
 from __future__ import annotations
@@ -74,6 +75,12 @@ def _condition(session: Session, item: Any, now: datetime, number: int) -> Any:
             return sa.exists(sa.select(Conversion.id).where(
                 Conversion.contact_id == Contact.id, Conversion.kind == ORDER,
                 Conversion.occurred_at >= since).correlate(Contact))
+        if "no_order_within_days" in item:
+            since = now - timedelta(days=int(item["no_order_within_days"]))
+            orders = sa.select(Conversion.id).where(Conversion.contact_id == Contact.id,
+                                                    Conversion.kind == ORDER)
+            return sa.and_(sa.exists(orders.correlate(Contact)), ~sa.exists(
+                orders.where(Conversion.occurred_at >= since).correlate(Contact)))
         if "total_spent_at_least" in item:
             spent = (sa.select(sa.func.coalesce(sa.func.sum(Conversion.value), 0))
                      .where(Conversion.contact_id == Contact.id, Conversion.kind == ORDER)

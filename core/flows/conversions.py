@@ -13,6 +13,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from core.integrations import outgoing
 from core.models import Click, Contact, Conversion, Link, Message
 
 CLICK_WINDOW = timedelta(days=7)
@@ -41,6 +42,9 @@ def record(session: Session, contact: Contact, kind: str, occurred_at: datetime,
                             message_id=message_id, flow_id=flow_id)
     session.add(conversion)
     session.flush()
+    outgoing.emit(session, "conversion.recorded", {
+        "phone": contact.phone, "kind": kind, "value": value, "flow_id": flow_id,
+        "occurred_at": occurred_at, "external_id": external_id})
     return conversion
 
 

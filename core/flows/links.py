@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from core.db import db, utcnow
 from core.gate.rules import content_lists, is_local, local_links  # noqa: F401 - re-exported
+from core.integrations import outgoing
 from core.models import Brand, Click, Contact, Link, Message
 
 blueprint = Blueprint("links", __name__)
@@ -219,10 +220,23 @@ def _record_click(values: dict) -> None:
             raw.execute("PRAGMA synchronous=NORMAL")
         try:
             connection.execute(sa.insert(Click), values)
+            forwarded = outgoing.emit(connection, "link.clicked",
+                                      lambda: _click_payload(connection, values))
             connection.commit()
         finally:
             if sqlite:
                 raw.execute(f"PRAGMA synchronous={int(before)}")
+    if forwarded:
+        outgoing.submit_due(current_app)
+
+
+def _click_payload(connection: sa.Connection, values: dict) -> dict:
+    row = connection.execute(sa.select(Link.code, Link.flow_id).where(
+        Link.id == values["link_id"])).one()
+    phone = connection.scalar(sa.select(Contact.phone).where(
+        Contact.id == values["contact_id"])) if values.get("contact_id") else None
+    return {"phone": phone, "link_code": row.code, "flow_id": row.flow_id,
+            "clicked_at": values["clicked_at"]}
 
 
 def _ip_hash(ip: str) -> str:

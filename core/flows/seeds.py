@@ -82,6 +82,28 @@ SEED_FLOWS: list[dict[str, Any]] = [
         ],
     },
     {
+        "name": "Satisfaction survey",
+        "purpose": "Ask how a support case went once the ticket is solved.",
+        "trigger": "ticket.solved",
+        "message_type": "support",
+        "success_metric": "survey.answered",
+        "steps": [
+            {"send": "[Brand]: your request is solved. How did we do? Tell us in one tap: "
+                     "[branded link] Reply STOP to opt out."},
+        ],
+    },
+    {
+        "name": "Support case update",
+        "purpose": "Tell the requester their case has news, when they asked for support texts.",
+        "trigger": "ticket.updated",
+        "message_type": "support",
+        "success_metric": "ticket.solved",
+        "steps": [
+            {"send": "[Brand]: there is an update on your request. Read it here: "
+                     "[branded link] Reply STOP to opt out."},
+        ],
+    },
+    {
         "name": "Abandoned cart reminder",
         "purpose": "Remind a subscriber of the cart they left, once, unless they order.",
         "trigger": "checkout.abandoned",

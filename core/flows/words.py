@@ -56,6 +56,8 @@ def condition(item: Any) -> str:
         return f"{item['attribute']} {item.get('op', '=')} {item.get('value')}"
     if "ordered_within_days" in item:
         return f"ordered in the last {item['ordered_within_days']} days"
+    if "no_order_within_days" in item:
+        return f"ordered before, but not in the last {item['no_order_within_days']} days"
     if "total_spent_at_least" in item:
         return f"spent at least ${item['total_spent_at_least']}"
     return ", ".join(f"{key} {value}" for key, value in item.items())

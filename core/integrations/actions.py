@@ -244,6 +244,9 @@ def _disconnect(context: Context, action: api.Disconnect) -> str:
     connection = connections.find(context.session, context.integration.name)
     if connection is not None:
         connection.settings, connection.secrets, connection.enabled = {}, None, False
+    from core.integrations.outgoing import forget_connections
+
+    forget_connections(context.app)
     return f"connection removed ({action.reason}); contacts and consent history kept"
 
 

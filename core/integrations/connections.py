@@ -72,4 +72,7 @@ def save(session: Session, app: Flask, integration: Integration, values: dict[st
     connection.enabled = True
     connection.connected_by = actor
     session.flush()
+    from core.integrations.outgoing import forget_connections
+
+    forget_connections(app)
     return connection

@@ -15,6 +15,7 @@ once, processed once in the task queue.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 from datetime import UTC, datetime
 
@@ -24,8 +25,9 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.db import db
-from core.integrations import connections
+from core.integrations import connections, history
 from core.models import IntegrationDelivery
+from core.phone import InvalidPhone, to_e164
 from core.sending.webhooks import public_url
 from hooks.integrations import Integration, IntegrationRequest
 
@@ -62,6 +64,31 @@ def receive(name: str, route: str) -> Response:
         log.exception("%s delivery could not be stored", name)
         return _answer(503, "cannot store the delivery now; send it again")
     return _answer(status, text)
+
+
+@blueprint.get("/hooks/integrations/<name>/status")
+def status(name: str) -> Response:
+    """A person's consent status and recent history for the other system's sidebar, behind
+    the connection's own bearer token (compared in constant time)."""
+    integration = current_app.extensions["consentdesk"].integrations.get(name)
+    if integration is None or not integration.status_token_field:
+        abort(404)
+    with db.sessionmaker() as session:
+        connection = connections.find(session, name)
+        try:
+            settings = connections.settings_of(current_app, connection) if connection else {}
+        except connections.SecretsUnreadable:
+            settings = {}
+        token = settings.get(integration.status_token_field) or ""
+        given = (request.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+        if not token or not connection.enabled or not hmac.compare_digest(
+                token.encode(), given.encode()):
+            return _answer(401, "a valid bearer token is needed")
+        try:
+            phone = to_e164(request.args.get("phone", ""))
+        except InvalidPhone as error:
+            return _answer(400, str(error))
+        return jsonify(history.status(session, current_app, phone))
 
 
 def _answer(status: int, text: str) -> Response:

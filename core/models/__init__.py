@@ -22,7 +22,11 @@ from core.models.consent import (
 )
 from core.models.contact import Contact, MessageType, Preference, Segment, Suppression
 from core.models.flows import FlowEvent, FlowRun, ScheduledSend
-from core.models.integrations import IntegrationConnection, IntegrationDelivery
+from core.models.integrations import (
+    IntegrationConnection,
+    IntegrationDelivery,
+    OutgoingWebhook,
+)
 from core.models.keywords import Keyword, RevocationTicket
 from core.models.messaging import Click, Conversion, Flow, Link, Message, WebhookEvent
 
@@ -51,6 +55,7 @@ __all__ = [
     "Link",
     "Message",
     "OptInForm",
+    "OutgoingWebhook",
     "MessageType",
     "Preference",
     "PreferenceEvent",

@@ -57,3 +57,30 @@ class IntegrationDelivery(Base):
         sa.CheckConstraint(sa.column("status").in_(DELIVERY_STATUSES), name="status"),
         sa.Index("ix_integration_delivery_recent", "integration", "received_at"),
     )
+
+
+OUTGOING_STATUSES = ("pending", "sent", "failed")
+
+
+class OutgoingWebhook(Base):
+    """A Consentdesk event forwarded to a connected system: written in the same transaction
+    as the event (so none is lost), sent by the queue, retried with backoff."""
+
+    __tablename__ = "outgoing_webhook"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration: Mapped[str] = mapped_column(sa.String(50))
+    kind: Mapped[str] = mapped_column(sa.String(50))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_at: Mapped[datetime | None] = mapped_column()
+    response_status: Mapped[int | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("status").in_(OUTGOING_STATUSES), name="status"),
+        sa.Index("ix_outgoing_webhook_due", "status", "next_at"),
+    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from core.db import utcnow
+from core.integrations import outgoing
 from core.models import Message
 from core.models.guard import allow_writes
 from hooks.providers import DELIVERED, FAILED, SENT, UNDELIVERED, StatusUpdate
@@ -28,6 +30,10 @@ def apply(session: Session, provider: str, update: StatusUpdate) -> Message | No
             session.flush()
     if RANK.get(update.status, -1) > RANK.get(message.status, 99):
         message.status = update.status
+        if update.status == DELIVERED:
+            outgoing.emit(session, "message.delivered", {
+                "phone": message.phone, "message_id": message.id, "flow_id": message.flow_id,
+                "campaign_id": message.campaign_id, "delivered_at": utcnow()})
         if update.error_code:
             message.error_code = update.error_code
             message.last_error = update.error_detail or f"carrier error {update.error_code}"

@@ -8,6 +8,7 @@ Create Date: 2026-12-04 19:10:00
   encrypted with a key derived from the app's secret key).
 - ``integration_delivery``: each webhook delivery, stored (raw body and headers) before it is
   verified or processed; one row per sender event id.
+- ``outgoing_webhook``: Consentdesk events forwarded to a connected system, with retries.
 """
 
 import sqlalchemy as sa
@@ -61,9 +62,29 @@ def upgrade() -> None:
     )
     op.create_index('ix_integration_delivery_recent', 'integration_delivery',
                     ['integration', 'received_at'])
+    op.create_table(
+        'outgoing_webhook',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('integration', sa.String(length=50), nullable=False),
+        sa.Column('kind', sa.String(length=50), nullable=False),
+        sa.Column('payload', JSON, nullable=False),
+        sa.Column('status', sa.String(length=10), nullable=False),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('next_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('response_status', sa.Integer(), nullable=True),
+        sa.Column('last_error', sa.Text(), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("status IN ('pending', 'sent', 'failed')",
+                           name=op.f('ck_outgoing_webhook_status')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_outgoing_webhook')),
+    )
+    op.create_index('ix_outgoing_webhook_due', 'outgoing_webhook', ['status', 'next_at'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_outgoing_webhook_due', table_name='outgoing_webhook')
+    op.drop_table('outgoing_webhook')
     op.drop_index('ix_integration_delivery_recent', table_name='integration_delivery')
     op.drop_table('integration_delivery')
     op.drop_table('integration_connection')
