@@ -21,6 +21,7 @@ from admin.views.flows import (
     ScheduledSendView,
 )
 from admin.views.imports import ConsentImportView
+from admin.views.integrations import IntegrationsView
 from admin.views.keywords import KeywordView, RevocationTicketView, SimulatorsView
 from admin.views.messaging import (
     ClickView,
@@ -95,6 +96,8 @@ def init_admin(app: Flask, pm: pluggy.PluginManager) -> Admin:
                                     category="Consent"))
     admin.add_view(ConsentImportView(name="Import CSV", endpoint="consentimport", category="Consent"))
     admin.add_view(ReportsView(name="Reports", endpoint="reports"))
+    admin.add_view(IntegrationsView(name="Integrations", endpoint="integrations",
+                                    category="System"))
     admin.add_view(PluginsView(name="Plugins", endpoint="plugins", category="System"))
     for page in plugins.admin_pages(pm):
         admin.add_view(PluginPageView(page))

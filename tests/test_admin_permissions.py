@@ -10,7 +10,7 @@ from admin import MODEL_VIEWS
 
 MODEL_ENDPOINTS = [view.__name__.removesuffix("View").lower() for view, _m, _c in MODEL_VIEWS]
 PAGE_ENDPOINTS = ["reports", "plugins", "simulators", "consentimport", "phone", "flowtemplates",
-                  "paperconsent"]
+                  "paperconsent", "integrations"]
 READ_ONLY = {"consentevent", "consent", "suppression", "message", "click", "conversion",
              "webhookevent", "role", "auditlog", "revocationticket", "flowevent", "flowrun",
              "formsubmission"}
@@ -23,7 +23,7 @@ CAN_READ = {
                 "revocationticket", "reports", "simulators", "optinform", "formsubmission",
                 "paperconsent"},
     "operations": set(MODEL_ENDPOINTS) - {"user", "role", "auditlog"}  # the log: admins only
-    | {"reports", "plugins", "simulators", "phone"},
+    | {"reports", "plugins", "simulators", "phone", "integrations"},
 }
 CAN_WRITE = {
     "admin": set(MODEL_ENDPOINTS) - READ_ONLY,

@@ -154,7 +154,8 @@
   var RULES = [
     ["consent", "Opted in to"], ["source", "Opted in through"], ["opted_in_within_days", "Opted in within the last (days)"],
     ["tag", "Has the tag"], ["language", "Prefers the language"], ["attribute", "Has an attribute"],
-    ["ordered_within_days", "Ordered within the last (days)"], ["total_spent_at_least", "Spent at least ($)"]];
+    ["ordered_within_days", "Ordered within the last (days)"],
+    ["no_order_within_days", "No order within the last (days)"], ["total_spent_at_least", "Spent at least ($)"]];
   var OPS = [["=", "is"], ["!=", "is not"], [">", "more than"], [">=", "at least"], ["<", "less than"], ["<=", "at most"]];
 
   function segmentEditor(textarea) {
@@ -183,7 +184,8 @@
           var fresh = {consent: {consent: "marketing"}, source: {source: "web_form", type: "marketing"},
             opted_in_within_days: {opted_in_within_days: 90, type: "marketing"}, tag: {tag: ""},
             language: {language: "es"}, attribute: {attribute: "", op: "=", value: ""},
-            ordered_within_days: {ordered_within_days: 90}, total_spent_at_least: {total_spent_at_least: 100}}[what.value];
+            ordered_within_days: {ordered_within_days: 90}, no_order_within_days: {no_order_within_days: 90},
+            total_spent_at_least: {total_spent_at_least: 100}}[what.value];
           definition.all[index] = fresh; render(); save();
         });
         var cells = [el("div", {className: "col-md-4"}, [what])];
@@ -205,6 +207,7 @@
           cells.push(el("div", {className: "col"}, [value]));
         }
         if (kind === "ordered_within_days") field(input("number", rule.ordered_within_days, {min: "1"}), "ordered_within_days", true);
+        if (kind === "no_order_within_days") field(input("number", rule.no_order_within_days, {min: "1"}), "no_order_within_days", true);
         if (kind === "total_spent_at_least") field(input("number", rule.total_spent_at_least, {min: "0", step: "0.01"}), "total_spent_at_least", true);
         var remove = el("button", {type: "button", className: "btn btn-sm btn-outline-danger", text: "Remove"});
         remove.addEventListener("click", function () { definition.all.splice(index, 1); render(); save(); });
