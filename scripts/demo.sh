@@ -9,8 +9,8 @@ step() { printf '\n==> [%ss] %s\n' "$((SECONDS - start))" "$*"; }
 if [ -x .venv/bin/consentdesk ]; then
   step "1/3 Using the Consentdesk already installed in .venv"
 else
-  step "1/3 Installing Consentdesk with the Twilio and Telnyx plugins into .venv (about a minute)"
-  INSTALL_MODE=wheel scripts/install.sh queue,serve twilio telnyx
+  step "1/3 Installing Consentdesk with the Twilio, Telnyx, Shopify and Calendly plugins into .venv (about a minute)"
+  INSTALL_MODE=wheel scripts/install.sh queue,serve twilio telnyx shopify calendly
 fi
 step "2/3 Loading the demo: a florist's brand, campaign, staff logins and contacts"
 .venv/bin/consentdesk demo
