@@ -42,7 +42,7 @@ class IntegrationDelivery(Base):
     event_id: Mapped[str | None] = mapped_column(sa.String(200))
     topic: Mapped[str | None] = mapped_column(sa.String(100))
     headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    body: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
+    body: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary, nullable=False))
     body_size: Mapped[int] = mapped_column()
     body_sha256: Mapped[str] = mapped_column(sa.String(64))
     status: Mapped[str] = mapped_column(sa.String(10))
