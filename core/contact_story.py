@@ -20,6 +20,7 @@ from core.models import (
     ConsentEvent,
     Contact,
     Conversion,
+    FlowEvent,
     FlowRun,
     Link,
     Message,
@@ -49,6 +50,7 @@ class Story:
     conversions: list[Conversion]
     tickets: list[RevocationTicket]
     runs: list[FlowRun] = field(default_factory=list)
+    events: list[FlowEvent] = field(default_factory=list)  # orders, bookings, tickets...
 
     @property
     def opted_out_at(self) -> datetime | None:
@@ -92,5 +94,9 @@ def story(session: Session, contact: Contact, suppression_key: str) -> Story:
     runs = session.scalars(
         sa.select(FlowRun).where(FlowRun.contact_id == contact.id)
         .order_by(FlowRun.created_at.desc()).limit(20)).all()
+    events = session.scalars(
+        sa.select(FlowEvent).where(FlowEvent.contact_id == contact.id)
+        .order_by(FlowEvent.occurred_at.desc(), FlowEvent.id.desc()).limit(30)).all()
     return Story(contact, consents, suppression.since if suppression else None, list(timeline),
-                 conversation, list(clicks), list(conversions), list(tickets), list(runs))
+                 conversation, list(clicks), list(conversions), list(tickets), list(runs),
+                 list(events))

@@ -343,3 +343,19 @@ def test_hook_register_integrations(make_app):
         make_app(EXTRA_PLUGINS=[NotAnIntegration()])
     with pytest.raises(RuntimeError, match="acme"):
         make_app(EXTRA_PLUGINS=[Plugin(), Plugin()])
+
+
+def test_integration_events_are_on_the_contacts_story_with_their_source(acme):
+    from core.contact_story import story
+
+    post(acme, {"id": "b1", "type": "appointment.booked", "data": {
+        "phone": "+14155550142", "id": "A7", "at": "2030-01-01T15:00:00+00:00"}})
+    post(acme, {"id": "o1", "type": "order.paid", "data": {
+        "phone": "+14155550142", "order": "#7", "total": "12.00"}})
+    with acme.app_context():
+        contact = db.session.scalars(sa.select(Contact)).one()
+        told = story(db.session, contact, acme.config["SUPPRESSION_KEY"])
+    assert [(e.kind, e.source) for e in told.events] == [("appointment.booked",
+                                                          "integration:acme")]
+    assert [(c.kind, c.source) for c in told.conversions] == [("order.created",
+                                                               "integration:acme")]
