@@ -284,7 +284,8 @@ class Integration:
 
     def forward(self, event: OutgoingEvent,
                 settings: Mapping[str, Any]) -> OutgoingRequest | None:
-        """The signed request that delivers ``event``; None to drop it."""
+        """The signed request that delivers ``event``; None when this event is not for the
+        other system (the row is logged as skipped)."""
         return None
 
     def verify(self, request: IntegrationRequest, settings: Mapping[str, Any]) -> bool:

@@ -225,7 +225,7 @@ class Ledger:
         outgoing.emit(self.session, "consent.changed", {
             "phone": contact.phone, "action": action, "source": source, "seq": event.seq,
             "message_type": message_type.slug if message_type else "all",
-            "occurred_at": event.occurred_at})
+            "occurred_at": event.occurred_at, "attributes": dict(contact.attributes or {})})
         return event
 
 

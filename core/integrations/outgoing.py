@@ -140,7 +140,7 @@ def send(app: Flask, outgoing_id: int, client: httpx.Client | None = None) -> st
         event = OutgoingEvent(row.id, row.kind, dict(row.payload), row.created_at)
         request = integration.forward(event, connections.settings_of(app, connection))
         if request is None:
-            row.status, row.last_error = "failed", "the integration declined to send it"
+            row.status, row.last_error = "skipped", "nothing to send to this system for it"
             return row.last_error
         row.attempts += 1
         try:

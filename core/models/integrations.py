@@ -59,7 +59,7 @@ class IntegrationDelivery(Base):
     )
 
 
-OUTGOING_STATUSES = ("pending", "sent", "failed")
+OUTGOING_STATUSES = ("pending", "sent", "skipped", "failed")
 
 
 class OutgoingWebhook(Base):

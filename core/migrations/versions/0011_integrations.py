@@ -75,7 +75,7 @@ def upgrade() -> None:
         sa.Column('last_error', sa.Text(), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
-        sa.CheckConstraint("status IN ('pending', 'sent', 'failed')",
+        sa.CheckConstraint("status IN ('pending', 'sent', 'skipped', 'failed')",
                            name=op.f('ck_outgoing_webhook_status')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_outgoing_webhook')),
     )

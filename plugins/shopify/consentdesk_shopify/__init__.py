@@ -47,6 +47,8 @@ from hooks.integrations import (
     Integration,
     IntegrationRequest,
     MalformedDelivery,
+    OutgoingEvent,
+    OutgoingRequest,
     RecordConsent,
     SampleDelivery,
     UpsertContact,
@@ -55,6 +57,11 @@ from hooks.integrations import (
 )
 
 PRIVACY = ("customers/data_request", "customers/redact", "shop/redact")
+API_VERSION = "2025-10"
+CONSENT_MUTATION = (
+    "mutation customerSmsMarketingConsentUpdate($input: "
+    "CustomerSmsMarketingConsentUpdateInput!) { customerSmsMarketingConsentUpdate(input: "
+    "$input) { customer { id } userErrors { field message } } }")
 
 
 class ShopifySettings(Form):
@@ -79,6 +86,12 @@ class ShopifySettings(Form):
     fulfilled_is_delivered = BooleanField(
         "A fulfilled order is delivered", description="For shops that deliver themselves: "
         "start the post-purchase follow-up when the order is fulfilled.")
+    push_opt_outs = BooleanField(
+        "Send Consentdesk opt-outs to Shopify", description="A STOP, a preference-center "
+        "stop or any other opt-out of marketing marks the customer's SMS marketing consent "
+        "unsubscribed in Shopify (needs an Admin API token with the write_customers scope).")
+    admin_api_token = PasswordField("Admin API access token", validators=[Optional()],
+                                    description="shpat_…, from the app's API credentials.")
 
 
 class Shopify(Integration):
@@ -88,7 +101,7 @@ class Shopify(Integration):
                    "reminders for subscribers, SMS marketing consent from checkout, and the "
                    "privacy webhooks.")
     settings_form = ShopifySettings
-    secret_fields = ("client_secret",)
+    secret_fields = ("client_secret", "admin_api_token")
     setup_help = ("In Shopify: Settings → Notifications → Webhooks → Create webhook, format "
                   "JSON, this address, for each topic: Order creation, Order fulfillment, "
                   "Checkout creation and update, Customer creation and update. The privacy "
@@ -115,6 +128,29 @@ class Shopify(Integration):
 
     def sandbox_deliveries(self, settings: Mapping[str, Any], phone: str):
         return _sandbox_deliveries(settings, phone)
+
+    def forwards(self, settings: Mapping[str, Any]) -> list[str]:
+        if settings.get("push_opt_outs") and settings.get("admin_api_token"):
+            return ["consent.changed"]
+        return []
+
+    def forward(self, event: OutgoingEvent, settings: Mapping[str, Any]):
+        """An opt-out of marketing (or of everything) made in Consentdesk, for a Shopify
+        customer, as ``customerSmsMarketingConsentUpdate``; None for anything else, and for
+        an opt-out that came from Shopify itself."""
+        data = event.payload
+        customer = (data.get("attributes") or {}).get("shopify_customer_id")
+        if data.get("action") != "opt_out" or data.get("message_type") not in (
+                "marketing", "all") or not customer or data.get("source") == self.name:
+            return None
+        url = settings.get("admin_api_url") or \
+            f"https://{settings['shop_domain']}/admin/api/{API_VERSION}/graphql.json"
+        body = json.dumps({"query": CONSENT_MUTATION, "variables": {"input": {
+            "customerId": f"gid://shopify/Customer/{customer}",
+            "smsMarketingConsent": {"marketingState": "UNSUBSCRIBED",
+                                    "consentUpdatedAt": data.get("occurred_at")}}}}).encode()
+        return OutgoingRequest(url, body, {"Content-Type": "application/json",
+                                           "X-Shopify-Access-Token": settings["admin_api_token"]})
 
     def map(self, request: IntegrationRequest, settings: Mapping[str, Any]):
         topic = self.topic(request)

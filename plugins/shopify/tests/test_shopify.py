@@ -9,6 +9,7 @@ import copy
 import hashlib
 import hmac
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -367,3 +368,82 @@ def test_shop_redact_removes_the_connection(app):
     connection = db.session.scalars(sa.select(IntegrationConnection)).one()
     assert not connection.enabled and connection.secrets is None
     assert send(app, "orders/create", ORDER).status_code == 401
+
+
+# ------------------------------------------------------------------ opt-outs back to Shopify
+
+
+@pytest.fixture
+def admin_api():
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append((dict(self.headers),
+                             json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
+            body = json.dumps({"data": {"customerSmsMarketingConsentUpdate": {
+                "customer": {"id": "gid://shopify/Customer/706405506930370084"},
+                "userErrors": []}}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/admin/api/2025-10/graphql.json", received
+    server.shutdown()
+
+
+def push_on(app, url):
+    from core.integrations import outgoing
+
+    connection = db.session.scalars(sa.select(IntegrationConnection)).one()
+    integration = app.extensions["consentdesk"].integrations["shopify"]
+    connections.save(db.session, app, integration, {
+        **connection.settings, "push_opt_outs": True, "admin_api_url": url,
+        "admin_api_token": "shpat_test_token"}, "admin")
+    db.session.commit()
+    outgoing.forget_connections(app)
+
+
+def test_a_consentdesk_opt_out_is_sent_back_to_shopify(app, admin_api):
+    from core.consent import app_ledger
+    from core.models import OutgoingWebhook
+
+    url, received = admin_api
+    push_on(app, url)
+    subscribed(app)  # the opt-in came from Shopify: nothing goes back
+    db.session.rollback()
+    contact = db.session.scalars(sa.select(Contact)).one()
+    app_ledger(app, db.session).opt_out(contact, None, source="keyword",
+                                        occurred_at=datetime.now(UTC), actor="inbound SMS",
+                                        source_detail="STOP")
+    db.session.commit()
+    deadline = time.time() + 5
+    while not received and time.time() < deadline:
+        time.sleep(0.05)
+    [(headers, body)] = received
+    assert headers["X-Shopify-Access-Token"] == "shpat_test_token"
+    assert "customerSmsMarketingConsentUpdate" in body["query"]
+    assert body["variables"]["input"]["customerId"] == "gid://shopify/Customer/706405506930370084"
+    assert body["variables"]["input"]["smsMarketingConsent"]["marketingState"] == "UNSUBSCRIBED"
+    statuses = sorted(db.session.scalars(sa.select(OutgoingWebhook.status)))
+    assert statuses == ["sent", "skipped"]  # the opt-in: not for Shopify
+
+
+def test_an_opt_out_from_shopify_is_not_sent_back(app, admin_api):
+    url, received = admin_api
+    push_on(app, url)
+    subscribed(app)
+    gone = copy.deepcopy(CUSTOMER)
+    gone["sms_marketing_consent"].update(state="unsubscribed",
+                                         consent_updated_at="2026-12-01T08:00:00-05:00")
+    send(app, "customers/update", gone)
+    assert received == []
