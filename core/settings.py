@@ -46,6 +46,11 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "Submissions of hosted forms and preference pages per address (default: "
         "`10 per minute;60 per hour`; Flask-Limiter's notation).",
     ),
+    "CONSENTDESK_ANNIVERSARY_HOUR": (
+        "ANNIVERSARY_HOUR",
+        "The local hour at which birthday and anniversary flows start for each contact "
+        "(default: `10`).",
+    ),
     "CONSENTDESK_PUBLIC_URL": (
         "PUBLIC_URL",
         "Base URL providers call for webhooks, as the outside world sees it, e.g. "

@@ -2,7 +2,8 @@
 
 Flows submit sends through ``core.sending``; sending knows nothing of flows. What must run
 every minute whatever happens (flow waits that are over, scheduled sends, crashed sends,
-lost tasks, webhooks to process again, old webhook records, double opt-ins never confirmed) is collected here, and the task
+lost tasks, webhooks to process again, old webhook records, double opt-ins never confirmed,
+birthdays and anniversaries) is collected here, and the task
 queue runs it as one periodic task.
 """
 
@@ -15,7 +16,7 @@ from huey import crontab
 
 from core.capture import forms
 from core.db import db, utcnow
-from core.flows import engine, schedule
+from core.flows import anniversaries, engine, schedule
 from core.integrations import outgoing
 from core.sending import webhooks
 
@@ -31,6 +32,7 @@ def sweep(app: Flask, now: datetime | None = None) -> dict[str, int]:
         done["flow_runs"] += advanced
         schedule.run_due(session, app, now)
         done["form_requests_expired"] = forms.expire(session, now)
+        done["anniversaries"] = anniversaries.run_due(session, app, now)
     done["webhooks_retried"] = webhooks.retry_failed(app, now)
     done["webhooks_purged"] = webhooks.purge(app, now)
     done["outgoing_webhooks"] = outgoing.retry_lost(app, now)

@@ -22,6 +22,10 @@ def register_event_types():
         EventType("ticket.updated", "An agent answered a helpdesk ticket.",
                   ("ticket_id", "subject", "url")),
         EventType("contact.created", "A contact was added.", ()),
+        EventType("contact.birthday", "Each year on the contact's birthday (attribute "
+                  "birthday), at 10:00 their time.", ("date", "years")),
+        EventType("contact.anniversary", "Each year on the day the contact joined (attribute "
+                  "member_since), at 10:00 their time.", ("date", "years")),
         EventType("campaign.send", "Send now: a manual send to a flow's audience.", ("offer", "url")),
         # Replies the keyword engine recognises (core.keywords): the person's own words.
         EventType("appointment.cancel_requested", "A reply asked to cancel an appointment.",

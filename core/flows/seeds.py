@@ -104,6 +104,18 @@ SEED_FLOWS: list[dict[str, Any]] = [
         ],
     },
     {
+        "name": "Birthday offer",
+        "purpose": "A yearly birthday treat for subscribers whose birthday a CRM or loyalty "
+                   "system sent (attribute birthday).",
+        "trigger": "contact.birthday",
+        "message_type": "marketing",
+        "success_metric": "order.created",
+        "steps": [
+            {"send": "[Brand]: happy birthday from all of us! Enjoy 15% off this week: "
+                     "[branded link] Reply STOP to opt out.", "link": "{website}"},
+        ],
+    },
+    {
         "name": "Abandoned cart reminder",
         "purpose": "Remind a subscriber of the cart they left, once, unless they order.",
         "trigger": "checkout.abandoned",
