@@ -67,6 +67,16 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "DISPATCH_BATCH",
         "Messages per dispatch task (default: `500`).",
     ),
+    "CONSENTDESK_SANDBOX_LATENCY": (
+        "SANDBOX_LATENCY",
+        "Seconds the sandbox provider takes to answer each send, like a real vendor's API "
+        "(default: `0`; 0.1–0.3 is what SMS APIs take).",
+    ),
+    "CONSENTDESK_SANDBOX_ERROR_RATE": (
+        "SANDBOX_ERROR_RATE",
+        "Share of sandbox sends refused with a temporary 503, retried like a vendor's "
+        "(default: `0`; e.g. `0.02`).",
+    ),
     "CONSENTDESK_PLUGINS": (
         "PLUGINS",
         "Comma-separated entry-point names: load only these installed plugins (default: all).",

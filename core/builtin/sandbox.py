@@ -6,6 +6,10 @@ vendor's. Magic numbers exercise the failure paths, like Twilio's test credentia
 +15005550001 is refused as invalid, +15005550004 has opted out at the "carrier",
 +15005550006 is a landline, and +15005550009 fails temporarily (a 503).
 
+``SANDBOX_LATENCY`` makes each send take that many seconds, as a vendor's API does (100–300
+ms), and ``SANDBOX_ERROR_RATE`` refuses that share of sends with a temporary 503, so the
+demo and the dispatch benchmark show real behaviour.
+
 Webhooks are signed like a vendor's: ``X-Sandbox-Timestamp`` (Unix seconds) and
 ``X-Sandbox-Signature``, the hex HMAC-SHA256 of ``timestamp.body`` under a key derived from
 the app's secret key; a timestamp more than 5 minutes off is refused.
@@ -16,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import random
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -55,10 +60,19 @@ class SandboxProvider(Provider):
     error_outcomes = {"opted_out": OPTED_OUT, "invalid": UNDELIVERABLE,
                       "landline": UNDELIVERABLE}
 
-    def __init__(self, secret: str):
+    def __init__(self, secret: str, latency: float = 0.0, error_rate: float = 0.0,
+                 rng: random.Random | None = None):
         self._key = hashlib.sha256(f"sandbox-webhooks:{secret}".encode()).digest()
+        if latency < 0 or not 0 <= error_rate <= 1:
+            raise ValueError("SANDBOX_LATENCY must be >= 0 and SANDBOX_ERROR_RATE in 0..1")
+        self.latency, self.error_rate = latency, error_rate
+        self._rng = rng or random.Random()
 
     def send(self, text: OutboundText) -> SendResult:
+        if self.latency:
+            time.sleep(self.latency)
+        if self.error_rate and self._rng.random() < self.error_rate:
+            raise TemporaryFailure("sandbox API busy (503, SANDBOX_ERROR_RATE)", code="503")
         if text.to == INVALID:
             raise PermanentFailure("the number is not a valid mobile number", code="invalid")
         if text.to == OPTED_OUT_NUMBER:
@@ -138,4 +152,6 @@ def _parse_time(value: str | None) -> datetime:
 
 @hookimpl
 def register_providers(settings):
-    return [SandboxProvider(settings["SECRET_KEY"])]
+    return [SandboxProvider(settings["SECRET_KEY"],
+                            latency=float(settings.get("SANDBOX_LATENCY") or 0),
+                            error_rate=float(settings.get("SANDBOX_ERROR_RATE") or 0))]
