@@ -142,3 +142,20 @@ class VendorServer:
     def __exit__(self, *exc: Any) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def last_delivery() -> Any:
+    """The newest integration delivery, read in a fresh transaction (the intake and the
+    queue wrote it in theirs; on SQLite the test's own open read would hold the lock)."""
+    from core.models import IntegrationDelivery
+
+    db.session.rollback()
+    return db.session.scalars(sa.select(IntegrationDelivery)
+                              .order_by(IntegrationDelivery.id.desc())).first()
+
+
+def outbound_texts() -> list[Message]:
+    """Every outbound text, oldest first, read in a fresh transaction."""
+    db.session.rollback()
+    return list(db.session.scalars(sa.select(Message).where(Message.direction == "out")
+                                   .order_by(Message.id)))

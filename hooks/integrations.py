@@ -32,8 +32,8 @@ import hmac
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from wtforms import Form
@@ -86,6 +86,31 @@ def same(expected: bytes | str, given: bytes | str | None) -> bool:
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+def moment(value: Any) -> datetime:
+    """A sender's time as an aware datetime: ISO 8601 (``Z`` too) or Unix seconds; now when
+    empty; :class:`MalformedDelivery` when it is neither."""
+    if value in (None, ""):
+        return datetime.now(UTC)
+    if isinstance(value, int | float) or (isinstance(value, str) and value.isdigit()):
+        return datetime.fromtimestamp(int(value), UTC)
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise MalformedDelivery(f"{value!r} is not a time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def amount(value: Any) -> Decimal | None:
+    """A sender's money value (``"398.00"``, ``59.9``); None when empty;
+    :class:`MalformedDelivery` when it is not a number."""
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise MalformedDelivery(f"{value!r} is not an amount") from None
 
 
 # ---------------------------------------------------------------------------- the actions

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +17,7 @@ from core.consent.maintenance import erase_contact
 from core.consent.revocations import record_revocation
 from core.db import utcnow
 from core.flows import conversions, engine
-from core.integrations import connections
+from core.integrations import connections, jsonable
 from core.keywords import classify, vocabulary
 from core.keywords.classify import OPT_OUT
 from core.models import (
@@ -86,18 +85,11 @@ def _upsert(context: Context, action: api.UpsertContact) -> str:
         if value and not getattr(contact, name):
             setattr(contact, name, value)
     if action.attributes:
-        contact.attributes = {**(contact.attributes or {}), **_plain(action.attributes)}
+        contact.attributes = {**(contact.attributes or {}), **jsonable(action.attributes)}
     if action.tags:
         contact.tags = list(dict.fromkeys([*(contact.tags or []), *action.tags]))
     context.session.flush()
     return f"contact {contact.phone} updated"
-
-
-def _plain(values: Any) -> dict[str, Any]:
-    """Attributes as JSON can hold them (dates as ISO text, decimals as numbers)."""
-    return json.loads(json.dumps(dict(values), default=lambda v: (
-        v.isoformat() if isinstance(v, datetime) else float(v) if isinstance(v, Decimal)
-        else str(v))))
 
 
 def _consent(context: Context, action: api.RecordConsent) -> str:
@@ -148,7 +140,7 @@ def _flow_event(context: Context, action: api.FlowEvent) -> str:
     contact = context.contact(action.phone)
     when = action.occurred_at or utcnow()
     event = engine.record(context.session, context.app, action.kind, contact,
-                          _plain(action.payload), when, source=context.flow_source,
+                          jsonable(action.payload), when, source=context.flow_source,
                           external_id=action.external_id, now=utcnow())
     runs = context.session.scalar(sa.select(sa.func.count()).select_from(FlowRun)
                                   .where(FlowRun.event_id == event.id))

@@ -14,7 +14,6 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -23,7 +22,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from core.db import db, utcnow
-from core.integrations import connections
+from core.integrations import connections, jsonable
 from core.models import IntegrationConnection, OutgoingWebhook
 from hooks.integrations import FORWARDABLE, Integration, OutgoingEvent
 
@@ -84,7 +83,7 @@ def emit(target: Any, kind: str,
     if callable(payload):
         payload = payload()
     now = utcnow()
-    rows = [{"integration": name, "kind": kind, "payload": _plain(payload), "status": "pending",
+    rows = [{"integration": name, "kind": kind, "payload": jsonable(payload), "status": "pending",
              "attempts": 0, "next_at": now, "created_at": now} for name in names]
     if isinstance(target, Session):
         for row in rows:
@@ -93,12 +92,6 @@ def emit(target: Any, kind: str,
     else:
         target.execute(sa.insert(OutgoingWebhook), rows)
     return True
-
-
-def _plain(payload: dict[str, Any]) -> dict[str, Any]:
-    return {key: (value.isoformat() if isinstance(value, datetime) else
-                  float(value) if isinstance(value, Decimal) else value)
-            for key, value in payload.items()}
 
 
 @sa.event.listens_for(Session, "after_commit")
@@ -126,7 +119,12 @@ def submit_due(app: Flask, now: datetime | None = None) -> int:
 
 
 def send(app: Flask, outgoing_id: int, client: httpx.Client | None = None) -> str:
-    """One attempt; on failure the row waits for its next try."""
+    """One attempt; on failure the row waits for its next try.
+
+    The row is claimed in a short transaction (its next try moved to after this attempt's
+    backoff, so a second task for it finds it not due), the POST goes out with no
+    transaction open (a slow receiver never holds the database's write lock), and the answer
+    is recorded in another short transaction."""
     integrations = app.extensions["consentdesk"].integrations
     with db.sessionmaker() as session, session.begin():
         row = session.get(OutgoingWebhook, outgoing_id, with_for_update=True)
@@ -143,25 +141,26 @@ def send(app: Flask, outgoing_id: int, client: httpx.Client | None = None) -> st
             row.status, row.last_error = "skipped", "nothing to send to this system for it"
             return row.last_error
         row.attempts += 1
-        try:
-            with (client or httpx.Client(timeout=TIMEOUT)) as http:
-                answer = http.post(request.url, content=request.body,
-                                   headers=dict(request.headers))
-            row.response_status = answer.status_code
-            ok = 200 <= answer.status_code < 300
-            error = None if ok else f"HTTP {answer.status_code}: {answer.text[:300]}"
-        except httpx.HTTPError as failure:
-            ok, error = False, f"{type(failure).__name__}: {failure}"
-        if ok:
-            row.status, row.sent_at, row.last_error, row.next_at = "sent", utcnow(), None, None
+        row.next_at = utcnow() + timedelta(minutes=2 ** (row.attempts - 1))
+        attempts, retry_at = row.attempts, row.next_at
+    status = None
+    try:
+        with (client or httpx.Client(timeout=TIMEOUT)) as http:
+            answer = http.post(request.url, content=request.body, headers=dict(request.headers))
+        status = answer.status_code
+        error = None if 200 <= status < 300 else f"HTTP {status}: {answer.text[:300]}"
+    except httpx.HTTPError as failure:
+        error = f"{type(failure).__name__}: {failure}"
+    with db.sessionmaker() as session, session.begin():
+        row = session.get(OutgoingWebhook, outgoing_id)
+        row.response_status, row.last_error = status, error
+        if error is None:
+            row.status, row.sent_at, row.next_at = "sent", utcnow(), None
             return "sent"
-        row.last_error = error
-        if row.attempts >= ATTEMPTS:
+        if attempts >= ATTEMPTS:
             row.status, row.next_at = "failed", None
             return f"failed for good: {error}"
-        row.next_at = utcnow() + timedelta(minutes=2 ** (row.attempts - 1))
-        retry_at, retry_id = row.next_at, row.id
-    app.extensions["consentdesk"].outgoing_task.schedule((retry_id,), eta=retry_at)
+    app.extensions["consentdesk"].outgoing_task.schedule((outgoing_id,), eta=retry_at)
     return f"will retry at {retry_at:%H:%M}: {error}"
 
 

@@ -41,6 +41,7 @@ from hooks.integrations import (
     SampleDelivery,
     UpsertContact,
     hmac_sha256,
+    moment,
     same,
 )
 
@@ -132,12 +133,8 @@ def _appointment(invitee: dict, settings: Mapping[str, Any]) -> dict[str, Any]:
     starts = event.get("start_time")
     if not starts:
         raise MalformedDelivery("the booking has no scheduled_event.start_time")
-    try:
-        datetime.fromisoformat(str(starts).replace("Z", "+00:00"))
-    except ValueError:
-        raise MalformedDelivery(f"{starts!r} is not a time") from None
     return {"appointment_id": event.get("uri") or invitee.get("event"),
-            "starts_at": str(starts).replace("Z", "+00:00"), "service": event.get("name"),
+            "starts_at": moment(starts).isoformat(), "service": event.get("name"),
             "timezone": invitee.get("timezone"),
             "url": settings.get("booking_url") or invitee.get("reschedule_url")}
 
@@ -147,7 +144,7 @@ def _created(invitee: dict, settings: Mapping[str, Any]):
     if not phone:
         return Ignored(f"booking {invitee.get('uri')} has no phone number: no texts")
     appointment = _appointment(invitee, settings)
-    when = _time(invitee.get("created_at"))
+    when = moment(invitee.get("created_at"))
     actions: list[Any] = [UpsertContact(phone, first_name=invitee.get("first_name"),
                                         last_name=invitee.get("last_name"),
                                         email=invitee.get("email"), tags=("calendly",))]
@@ -171,20 +168,12 @@ def _canceled(invitee: dict, settings: Mapping[str, Any]):
                                         f"cancelled in Calendly ({reason})")]
     if not invitee.get("rescheduled"):
         actions.append(FlowEvent(phone, "appointment.cancelled", appointment,
-                                 _time((invitee.get("cancellation") or {}).get("created_at")
+                                 moment((invitee.get("cancellation") or {}).get("created_at")
                                        or invitee.get("updated_at")),
                                  external_id=f"cancelled:{invitee.get('uri')}"))
     return actions
 
 
-def _time(text: Any) -> datetime:
-    if not text:
-        return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        raise MalformedDelivery(f"{text!r} is not a time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @hookimpl

@@ -26,8 +26,6 @@ from core.models import (
     Disclosure,
     FlowEvent,
     FlowRun,
-    IntegrationDelivery,
-    Message,
 )
 
 KEY = "calendly-signing-key-7f3a"
@@ -114,16 +112,10 @@ def sweep(app, at):
     worker.sweep(app, at)
 
 
-def last():
-    db.session.rollback()
-    return db.session.scalars(sa.select(IntegrationDelivery)
-                              .order_by(IntegrationDelivery.id.desc())).first()
+last = testing.last_delivery
 
 
-def texts():
-    db.session.rollback()
-    return db.session.scalars(sa.select(Message).where(Message.direction == "out")
-                              .order_by(Message.id)).all()
+texts = testing.outbound_texts
 
 
 def test_a_booking_is_confirmed_at_once_in_the_invitees_time_zone(app):

@@ -29,7 +29,6 @@ import base64
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from wtforms import BooleanField, Form, IntegerField, PasswordField, StringField
@@ -52,7 +51,9 @@ from hooks.integrations import (
     RecordConsent,
     SampleDelivery,
     UpsertContact,
+    amount,
     hmac_sha256,
+    moment,
     same,
 )
 
@@ -177,21 +178,8 @@ def _phone(*records: Any) -> str | None:
     return None
 
 
-def _when(text: Any) -> datetime:
-    if not text:
-        return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        raise MalformedDelivery(f"{text!r} is not a time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _money(text: Any) -> Decimal | None:
-    try:
-        return Decimal(str(text)) if text not in (None, "") else None
-    except InvalidOperation:
-        raise MalformedDelivery(f"{text!r} is not an amount") from None
 
 
 def _person(phone: str, order: dict, customer: dict) -> UpsertContact:
@@ -215,13 +203,13 @@ def _order_created(order: dict, settings: Mapping[str, Any]):
                 if item.get("title")]
     actions: list[Any] = [
         _person(phone, order, customer),
-        Conversion(phone, "order.created", _when(order.get("created_at")),
-                   external_id=f"order:{order_id}", value=_money(order.get("total_price")),
+        Conversion(phone, "order.created", moment(order.get("created_at")),
+                   external_id=f"order:{order_id}", value=amount(order.get("total_price")),
                    click_window_days=int(settings.get("attribution_days") or 7),
                    products=products),
         FlowEvent(phone, "order.created", {"order_id": order_id, "total": order.get("total_price"),
                                            "url": order.get("order_status_url")},
-                  _when(order.get("created_at")), external_id=f"order:{order_id}")]
+                  moment(order.get("created_at")), external_id=f"order:{order_id}")]
     if order.get("checkout_id"):
         actions.append(CancelPending(phone, {"checkout_id": str(order["checkout_id"])},
                                      f"order {order.get('name') or order_id} placed"))
@@ -235,7 +223,7 @@ def _order_fulfilled(order: dict, settings: Mapping[str, Any]):
         return Ignored(f"order {order.get('name') or order.get('id')} has no phone number")
     order_id = str(order["id"])
     payload = {"order_id": order_id, "url": order.get("order_status_url")}
-    when = _when(order.get("updated_at"))
+    when = moment(order.get("updated_at"))
     actions: list[Any] = [FlowEvent(phone, "order.fulfilled", payload, when,
                                     external_id=f"fulfilled:{order_id}")]
     if settings.get("fulfilled_is_delivered"):
@@ -253,7 +241,7 @@ def _fulfillment(fulfillment: dict, settings: Mapping[str, Any]):
         return Ignored("the fulfillment has no phone number")
     order_id = str(fulfillment["order_id"])
     return [FlowEvent(phone, "order.delivered", {"order_id": order_id},
-                      _when(fulfillment.get("updated_at")), external_id=f"delivered:{order_id}")]
+                      moment(fulfillment.get("updated_at")), external_id=f"delivered:{order_id}")]
 
 
 def _checkout(checkout: dict, settings: Mapping[str, Any]):
@@ -268,7 +256,7 @@ def _checkout(checkout: dict, settings: Mapping[str, Any]):
     return [_person(phone, checkout, customer),
             FlowEvent(phone, "checkout.abandoned",
                       {"checkout_id": checkout_id, "url": checkout.get("abandoned_checkout_url")},
-                      _when(checkout.get("created_at")), external_id=f"checkout:{checkout_id}")]
+                      moment(checkout.get("created_at")), external_id=f"checkout:{checkout_id}")]
 
 
 def _customer(customer: dict, settings: Mapping[str, Any]):
@@ -282,7 +270,7 @@ def _customer(customer: dict, settings: Mapping[str, Any]):
               f"{consent.get('opt_in_level')}, collected from "
               f"{consent.get('consent_collected_from')}, updated "
               f"{consent.get('consent_updated_at')}")
-    when = _when(consent.get("consent_updated_at") or customer.get("updated_at"))
+    when = moment(consent.get("consent_updated_at") or customer.get("updated_at"))
     if state == "subscribed":
         actions.append(RecordConsent(phone, "marketing", "opt_in", when, detail,
                                      disclosure=settings.get("disclosure") or None))

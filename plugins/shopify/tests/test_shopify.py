@@ -30,7 +30,6 @@ from core.models import (
     FlowEvent,
     FlowRun,
     IntegrationConnection,
-    IntegrationDelivery,
     Link,
     Message,
 )
@@ -115,10 +114,7 @@ def send(app, topic, payload, event_id=None, secret=SECRET, shop=SHOP, hmac_head
                                   headers=headers)
 
 
-def last_delivery():
-    db.session.rollback()
-    return db.session.scalars(sa.select(IntegrationDelivery)
-                              .order_by(IntegrationDelivery.id.desc())).first()
+last_delivery = testing.last_delivery
 
 
 def count(model, *where):

@@ -27,7 +27,6 @@ import re
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from wtforms import Form, PasswordField, SelectMultipleField, StringField, TextAreaField
@@ -47,7 +46,9 @@ from hooks.integrations import (
     OutgoingRequest,
     RecordConsent,
     UpsertContact,
+    amount,
     hmac_sha256,
+    moment,
     same,
 )
 
@@ -184,7 +185,7 @@ class Webhook(Integration):
         phone = path(data, settings.get("phone_path"))
         if not phone:
             raise MalformedDelivery(f"no phone at {settings.get('phone_path')!r}")
-        phone, when = str(phone), _when(path(data, settings.get("occurred_at_path")))
+        phone, when = str(phone), moment(path(data, settings.get("occurred_at_path")))
         attributes = {name: path(data, where) for name, where in
                       _pairs(settings.get("attributes") or "").items()
                       if path(data, where) is not None}
@@ -207,7 +208,7 @@ class Webhook(Integration):
         elif kind == "conversion":
             actions.append(Conversion(phone, target, when,
                                       external_id=str(request.header("webhook-id")),
-                                      value=_money(path(data, settings.get("value_path")))))
+                                      value=amount(path(data, settings.get("value_path")))))
         return actions
 
     def forwards(self, settings: Mapping[str, Any]) -> list[str]:
@@ -240,25 +241,8 @@ def _payload(data: dict) -> dict[str, Any]:
             if isinstance(value, str | int | float | bool) and key != "phone"}
 
 
-def _when(value: Any) -> datetime:
-    if value in (None, ""):
-        return datetime.now(UTC)
-    if isinstance(value, int | float) or (isinstance(value, str) and value.isdigit()):
-        return datetime.fromtimestamp(int(value), UTC)
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise MalformedDelivery(f"{value!r} is not a time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _money(value: Any) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise MalformedDelivery(f"{value!r} is not an amount") from None
 
 
 @hookimpl

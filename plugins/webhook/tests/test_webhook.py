@@ -25,7 +25,6 @@ from core.models import (
     Conversion,
     Disclosure,
     FlowEvent,
-    IntegrationDelivery,
     OutgoingWebhook,
 )
 from hooks.integrations import IntegrationRequest
@@ -117,10 +116,7 @@ def due_now(row_id):
     db.session.close()
 
 
-def last():
-    db.session.rollback()
-    return db.session.scalars(sa.select(IntegrationDelivery)
-                              .order_by(IntegrationDelivery.id.desc())).first()
+last = testing.last_delivery
 
 
 SUBSCRIBED = {"type": "subscribed", "data": {

@@ -18,7 +18,7 @@ from core import testing
 from core.db import db
 from core.flows import seeds
 from core.integrations import connections
-from core.models import Campaign, Consent, IntegrationDelivery, Link, Message, RevocationTicket
+from core.models import Campaign, Consent, Link, RevocationTicket
 
 SECRET = "dGhpc19pc19hX3NpZ25pbmdfc2VjcmV0"
 TOKEN = "sidebar-token-0123456789abcdef"
@@ -69,16 +69,10 @@ def send(app, body, secret=SECRET, stamp=None, signature=None, invocation=None, 
                                   headers=headers)
 
 
-def last():
-    db.session.rollback()
-    return db.session.scalars(sa.select(IntegrationDelivery)
-                              .order_by(IntegrationDelivery.id.desc())).first()
+last = testing.last_delivery
 
 
-def texts():
-    db.session.rollback()
-    return db.session.scalars(sa.select(Message).where(Message.direction == "out")
-                              .order_by(Message.id)).all()
+texts = testing.outbound_texts
 
 
 def test_the_signature_is_zendesks_own():
