@@ -15,6 +15,7 @@ from core.db import configure_engine, db
 from core.errors import init_errors
 from core.ratelimit import init_rate_limits
 from core.security import init_security
+from core.sending.pace import init_pace
 from core.sending.queue import SendQueue, init_queue
 from core.web_security import exempt_from_csrf, init_web_security
 from hooks import ConsentSource, EventType
@@ -42,6 +43,7 @@ class Consentdesk:
     event_types: dict[str, EventType] = field(default_factory=dict)
     branding: Branding | None = None
     queue: SendQueue | None = None
+    pace: Any = None  # each sender's throughput, shared by the workers (core.sending.pace)
     integration_task: Any = None  # the queue task mapping a stored integration delivery
     outgoing_task: Any = None  # the queue task forwarding an event to a connected system
     forwarding: Any = None  # (when read, event kind -> connections that forward it)
@@ -87,6 +89,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             name=name, label=integration.label or name,
             evidence=("source_detail", "ip", "user_agent", "page_url")))
     app.extensions["consentdesk"].queue = init_queue(app)
+    app.extensions["consentdesk"].pace = init_pace(app)
     from core.worker import init_worker
 
     init_worker(app)

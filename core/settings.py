@@ -67,6 +67,12 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "DISPATCH_BATCH",
         "Messages per dispatch task (default: `500`).",
     ),
+    "CONSENTDESK_DISPATCH_CONCURRENCY": (
+        "DISPATCH_CONCURRENCY",
+        "Most sends a dispatch task keeps in flight at once (default: `64`); a provider may "
+        "allow fewer (`max_in_flight`). Each sender's `per_second`, `per_minute` and "
+        "`daily_cap` still hold across all workers.",
+    ),
     "CONSENTDESK_SANDBOX_LATENCY": (
         "SANDBOX_LATENCY",
         "Seconds the sandbox provider takes to answer each send, like a real vendor's API "

@@ -6,7 +6,8 @@ its vendor: it sends one text, says whether a text it may have accepted exists, 
 turns the vendor's webhooks into :class:`InboundText` and :class:`StatusUpdate`.
 
 Errors tell the core what to do next: raise :class:`TemporaryFailure` for timeouts,
-connection errors, 5xx and throttling (retried with backoff), :class:`PermanentFailure`
+connection errors and 5xx (retried with backoff), :class:`Throttled` for a 429 (the sender
+slows down, nothing fails), :class:`PermanentFailure`
 for anything a retry cannot fix (4xx), and :class:`RecipientOptedOut` when the vendor
 refuses because the person opted out there (the core records the opt-out).
 """
@@ -39,6 +40,11 @@ class Capabilities:
     replies_to_stop_help: bool = False
     # True when :meth:`Provider.find_sent` can tell whether an accepted text exists.
     can_reconcile: bool = False
+    # How many sends the core may have in flight at once through this provider object.
+    # Above 1, ``send`` is called from several threads at a time, so it must be thread-safe
+    # (an SDK client over a pooled keep-alive HTTP session is); 1 keeps a simple plugin's
+    # sends one after another. The core caps it with CONSENTDESK_DISPATCH_CONCURRENCY.
+    max_in_flight: int = 1
 
 
 @dataclass(frozen=True)
@@ -151,6 +157,19 @@ class TemporaryFailure(ProviderFailure):
     def __init__(self, detail: str, code: str | None = None, uncertain: bool = False):
         super().__init__(detail, code)
         self.uncertain = uncertain
+
+
+class Throttled(TemporaryFailure):
+    """The vendor asks us to slow down (HTTP 429 or its throttling error code).
+
+    ``retry_after`` is the vendor's Retry-After in seconds, when it gave one. The core pauses
+    the sender for that long across every worker and queues the text again without
+    counting the attempt: a throttled text has not failed."""
+
+    def __init__(self, detail: str, code: str | None = None,
+                 retry_after: float | None = None):
+        super().__init__(detail, code)
+        self.retry_after = retry_after
 
 
 class PermanentFailure(ProviderFailure):

@@ -15,6 +15,7 @@ from hooks.providers import (
     RecipientOptedOut,
     SendResult,
     TemporaryFailure,
+    Throttled,
 )
 
 
@@ -25,7 +26,8 @@ class FakeVendor(Provider):
     def __init__(self):
         self.accepted: dict[str, OutboundText] = {}  # what the vendor holds, by key
         self.calls: list[str] = []  # every send call, in order
-        self.behaviour: dict[str, str] = {}  # phone -> "500", "timeout", "400", "opted_out"
+        # phone -> "500", "timeout", "400", "opted_out", "429" (Retry-After: 30)
+        self.behaviour: dict[str, str] = {}
         self.before_send: Callable[[OutboundText], None] | None = None
 
     def send(self, text: OutboundText) -> SendResult:
@@ -33,6 +35,8 @@ class FakeVendor(Provider):
         if self.before_send:
             self.before_send(text)
         how = self.behaviour.get(text.to)
+        if how == "429":
+            raise Throttled("vendor answered 429", code="429", retry_after=30)
         if how == "500":
             raise TemporaryFailure("vendor answered 500", code="500")
         if how == "timeout":

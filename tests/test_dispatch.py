@@ -1,5 +1,6 @@
 """The dispatcher: gate again at dispatch, exactly once, retries, dead letters, limits."""
 
+import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,7 +24,7 @@ from core.models import (
     Sender,
 )
 from core.sending import dispatch as dispatcher
-from core.sending import outbox
+from core.sending import outbox, pace
 
 NY = ZoneInfo("America/New_York")
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=NY)
@@ -42,6 +43,10 @@ def app(make_app, vendor):
 
 @pytest.fixture
 def world(session):
+    return build_world(session)
+
+
+def build_world(session):
     brand = Brand(legal_name="Bloom & Branch Florists LLC", public_name="Bloom & Branch")
     campaign = Campaign(brand=brand, name="Orders", use_case="ACCOUNT_NOTIFICATION")
     sender = Sender(address="+14155550142", campaign=campaign, provider="fake")
@@ -63,9 +68,9 @@ def person(session, world, phone, slug="transactional"):
     return contact
 
 
-def queue_text(session, world, contact, key, slug="transactional", at=NOON):
+def queue_text(session, world, contact, key, slug="transactional", at=NOON, sender=None):
     outgoing = Outgoing(contact=contact, message_type=world["types"][slug], body=BODY,
-                        sender=world["sender"], brand=None)
+                        sender=sender or world["sender"], brand=None)
     return outbox.enqueue(session, gate_for(current_app), outgoing, key=key, at=at)
 
 
@@ -240,15 +245,30 @@ def test_recipient_opted_out_at_the_provider_records_an_opt_out(app, session, wo
 
 
 def test_sender_throughput_limit_pauses_the_sender_and_keeps_the_queue(
-        app, session, world, vendor):
+        app, session, world, vendor, monkeypatch):
+    monkeypatch.setattr(dispatcher, "HOLD", 0.0)  # only the slots due now: nothing waits
     world["sender"].per_second = 2
     ids = queued(session, world, PHONES[:5])
-    assert run(ids, now=NOON) == {"sent": 2, "paused": 3}
-    assert statuses(session, ids) == ["sent", "sent", "queued", "queued", "queued"]
-    assert session.get(Message, ids[2]).send_after == NOON + timedelta(seconds=1)
-    assert run(ids, now=NOON + timedelta(milliseconds=500)) == {}
-    assert run(ids, now=NOON + timedelta(seconds=1)) == {"sent": 2,
-                                                                               "paused": 1}
+    assert run(ids, now=NOON) == {"sent": 1, "paused": 4}
+    assert statuses(session, ids) == ["sent", "queued", "queued", "queued", "queued"]
+    interval = timedelta(seconds=0.5 * pace.MARGIN)  # evenly spaced, 1% wider than the limit
+    resume = session.get(Message, ids[1]).send_after
+    first = NOON + timedelta(seconds=dispatcher.LEAD)  # the reservation's own round trip
+    assert first + interval <= resume < first + interval + timedelta(milliseconds=50)
+    assert session.get(Message, ids[1]).attempts == 0  # a paused text has not been tried
+    assert run(ids, now=resume - interval / 2) == {}  # not due yet
+    assert run(ids, now=resume) == {"sent": 1, "paused": 3}
+
+
+def test_a_limited_sender_waits_for_its_slots_within_the_hold(app, session, world, vendor):
+    world["sender"].per_second = 20
+    ids = queued(session, world, PHONES[:6])
+    vendor.times = []
+    vendor.before_send = lambda text: vendor.times.append(time.monotonic())
+    assert run(ids, now=NOON) == {"sent": 6}  # all within the hold: they wait their turn
+    gaps = [b - a for a, b in zip(vendor.times, vendor.times[1:], strict=False)]
+    # Each waits for its slot, 50.5 ms apart, handed over at most LATE_SLOT after it.
+    assert min(gaps) >= 0.05 * pace.MARGIN - dispatcher.LATE_SLOT
 
 
 def test_daily_cap_resets_at_midnight_pacific(app, session, world, vendor):

@@ -56,7 +56,8 @@ STATUSES = (SENT, DELIVERED, UNDELIVERED, FAILED)
 class SandboxProvider(Provider):
     name = "sandbox"
     capabilities = Capabilities(sms=True, mms=False, countries=("US", "CA"),
-                                replies_to_stop_help=False, can_reconcile=True)
+                                replies_to_stop_help=False, can_reconcile=True,
+                                max_in_flight=256)  # it only sleeps: any number at once
     error_outcomes = {"opted_out": OPTED_OUT, "invalid": UNDELIVERABLE,
                       "landline": UNDELIVERABLE}
 

@@ -42,6 +42,9 @@ class Decision:
     local_time: datetime | None = None
     rule: str | None = None
     citation: str | None = None
+    # Allowed now, but only until the recipient's quiet hours begin (None: no such limit):
+    # the dispatcher checks it again when it hands the text over.
+    open_until: datetime | None = None
 
     @property
     def allowed(self) -> bool:
@@ -192,7 +195,10 @@ class Gate:
             if not outgoing.message_type.quiet_hours_exempt:
                 until, window = rules.next_allowed(until, state)
         if not reasons:
-            return Decision(ALLOW, local_time=local, rule=window.rule, citation=window.citation)
+            closes = (None if outgoing.message_type.quiet_hours_exempt
+                      else datetime.combine(local.date(), window.end, local.tzinfo))
+            return Decision(ALLOW, local_time=local, rule=window.rule, citation=window.citation,
+                            open_until=closes)
         if outgoing.expires_at is not None and until > outgoing.expires_at:
             reasons.append(Reason("expired", f"it could only go out at {until.isoformat()}, "
                                   f"after it expires at {outgoing.expires_at.isoformat()}"))

@@ -3,7 +3,7 @@
 from core.db import Base
 from core.models import guard  # noqa: F401 - its flush listener guards evidence fields
 from core.models.auth import AuditLog, Role, User, roles_users
-from core.models.brand import Brand, Campaign, Sender
+from core.models.brand import Brand, Campaign, Sender, SenderPace
 from core.models.capture import (
     ConsentDocument,
     FormSnapshot,
@@ -64,6 +64,7 @@ __all__ = [
     "ScheduledSend",
     "Segment",
     "Sender",
+    "SenderPace",
     "Suppression",
     "User",
     "WebhookEvent",

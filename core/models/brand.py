@@ -94,3 +94,18 @@ class Sender(Base):
 
     def __str__(self) -> str:
         return f"{self.address} ({self.kind})"
+
+
+class SenderPace(Base):
+    """Where a sender's throughput stands (``core.sending.pace``), when the queue is not Redis.
+
+    Working state, not evidence: the next free slot, a vendor's pause and today's count."""
+
+    __tablename__ = "sender_pace"
+
+    sender_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("sender.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+    next_at: Mapped[float] = mapped_column(sa.Float, default=0.0)  # Unix seconds
+    paused_until: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    day: Mapped[str] = mapped_column(sa.String(10), default="")  # Pacific date day_count counts
+    day_count: Mapped[int] = mapped_column(default=0)

@@ -5,10 +5,12 @@
    write lock, so several workers judge batches at once.
 2. **claim** (one short write transaction): if any consent event was recorded since the
    judging began, the rows of the people concerned are left for another pass. Then the
-   verdicts are written, the senders' throughput limits applied, and the rest marked
-   ``sending`` with ``UPDATE ... WHERE status IN ('queued', 'deferred') RETURNING id``, so
+   verdicts are written and the rest marked ``sending`` with ``UPDATE ... WHERE status IN ('queued', 'deferred') RETURNING id``, so
    a row another worker took meanwhile is simply not returned. On PostgreSQL the claim
    holds a share lock on the consent chain head, so it waits for a STOP being written.
+
+The senders' throughput limits are applied later, as each text is handed over
+(``core.sending.pace``), so they hold to the second however long a batch takes.
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Flask
@@ -37,11 +38,11 @@ from core.models import (
     Sender,
 )
 from core.sending.outbox import STATUS_FOR
+from core.sending.pace import Limits
 from hooks.providers import OutboundText
 
 CLAIMABLE = ("queued", "deferred")
 UNCERTAIN = "uncertain"
-PACIFIC = ZoneInfo("America/Los_Angeles")  # T-Mobile's daily caps reset at midnight here
 TABLE = Message.__table__
 
 
@@ -52,6 +53,8 @@ class Claimed:
     provider: str
     text: OutboundText
     reconcile_first: bool
+    limits: Limits  # the sender's, held as the text is handed over
+    open_until: datetime | None = None  # the recipient's quiet hours begin then
 
 
 @dataclass
@@ -94,7 +97,7 @@ def claim(app: Flask, ids: Sequence[int], now: datetime, tally: Counter,
                     block_reasons=[f"{r.code}: {r.detail}" for r in decision.reasons],
                     send_after=decision.until))
         sendable = []
-        for item in _within_limits(session, allowed, now, verdicts):
+        for item in allowed:
             if item.sender.provider not in providers:
                 verdicts.append(_values(item.row.id, "dead", last_error=(
                     f"no provider named {item.sender.provider!r} is installed")))
@@ -201,7 +204,8 @@ def _mark_sending(app: Flask, session: Session, items: list[Judged],
         item.row.id, item.row.contact_id, item.sender.provider,
         text_for(app, item.row.id, item.row.idempotency_key, item.contact.phone,
                  item.sender.address, item.row.body, item.sender.provider, now),
-        reconcile_first=item.row.error_code == UNCERTAIN)
+        reconcile_first=item.row.error_code == UNCERTAIN, limits=Limits.of(item.sender),
+        open_until=item.decision.open_until)
         for item in items if item.row.id in taken]
 
 
@@ -218,57 +222,6 @@ def status_url(app: Flask, provider: str, message_id: int) -> str | None:
     if not base:
         return None
     return f"{base.rstrip('/')}/hooks/providers/{provider}/status?message={message_id}"
-
-
-def _within_limits(session: Session, items: list[Judged], now: datetime,
-                   verdicts: list[dict[str, Any]]) -> list[Judged]:
-    """What each sender may send now; the rest wait (``send_after``), still queued."""
-    by_sender: dict[int, list[Judged]] = {}
-    for item in items:
-        by_sender.setdefault(item.sender.id, []).append(item)
-    limited = sorted(s for s, group in by_sender.items() if _has_limits(group[0].sender))
-    if limited and session.get_bind().dialect.name == "postgresql":
-        # Serialise claims per sender so two workers cannot both spend the last slot.
-        session.execute(sa.select(Sender.id).where(Sender.id.in_(limited))
-                        .order_by(Sender.id).with_for_update())
-    within = []
-    for group in by_sender.values():
-        room, resume = _room(session, group[0].sender, now, len(group))
-        within += group[:room]
-        verdicts += [_values(item.row.id, "queued", send_after=resume, paused=True)
-                     for item in group[room:]]
-    return within
-
-
-def _has_limits(sender: Sender) -> bool:
-    return any((sender.per_second, sender.per_minute, sender.daily_cap))
-
-
-def _room(session: Session, sender: Sender, now: datetime,
-          wanted: int) -> tuple[int, datetime | None]:
-    """How many of ``wanted`` texts ``sender`` may start now, and when the rest may go."""
-    if not _has_limits(sender):
-        return wanted, None
-    midnight = now.astimezone(PACIFIC).replace(hour=0, minute=0, second=0, microsecond=0)
-    windows = [(sender.per_second, now - timedelta(seconds=1), now + timedelta(seconds=1)),
-               (sender.per_minute, now - timedelta(minutes=1), now + timedelta(minutes=1)),
-               (sender.daily_cap, midnight, _next_midnight(midnight))]
-    room, resume = wanted, None
-    for limit, since, frees_at in windows:
-        if not limit:
-            continue
-        used = session.scalar(sa.select(sa.func.count()).select_from(Message).where(
-            Message.sender_id == sender.id, Message.dispatched_at > since))
-        left = max(0, limit - used)
-        room = min(room, left)
-        if left < wanted:
-            resume = max(resume, frees_at) if resume else frees_at
-    return room, resume
-
-
-def _next_midnight(midnight: datetime) -> datetime:
-    # Add a calendar day in local time (23 or 25 hours across a DST change).
-    return (midnight.replace(tzinfo=None) + timedelta(days=1)).replace(tzinfo=PACIFIC)
 
 
 def _consent_head(session: Session, share_lock: bool) -> int:

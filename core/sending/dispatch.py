@@ -3,13 +3,16 @@
 One call handles one batch of message ids in three steps, none holding a transaction
 across a network call:
 
-1. **claim** (``core.sending.claim``): re-run the gate for every due row, apply the
-   senders' throughput limits, and mark the survivors ``sending`` before any provider is
-   called; a row is claimed by one worker only.
-2. **send**: hand each text to its provider. Before each call the consent chain head is
-   read; if any opt-out was recorded since the claim, the texts to those people are
-   released and judged again instead of sent.
-3. **record** (a transaction every ``RECORD_EVERY`` texts): the provider's id and status,
+1. **claim** (``core.sending.claim``): re-run the gate for every due row and mark the
+   survivors ``sending`` before any provider is called; a row is claimed by one worker only.
+2. **send**: hand each text to its provider, up to ``DISPATCH_CONCURRENCY`` calls in flight
+   on a pool of threads (``core.sending.inflight``), each sender held to its throughput
+   limits across every worker (``core.sending.pace``; a vendor's 429 pauses the sender and
+   queues the text again, uncounted). Just before each handover the consent chain head is
+   read (an opt-out recorded since the claim releases the texts to that person, to be
+   judged again) and the recipient's quiet hours are checked against the clock.
+3. **record** (a transaction every ``RECORD_EVERY`` texts or ``RECORD_SECONDS``): the
+   provider's id and status,
    or the failure: retried with backoff, dead-lettered, or failed; a refusal whose code the
    provider declares (``error_outcomes``) records an opt-out or marks the number unreachable.
 
@@ -20,10 +23,11 @@ A crash between a provider accepting a text and step 3 leaves the row ``sending`
 from __future__ import annotations
 
 import random
-from collections import Counter
+import time
+from collections import Counter, deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask
@@ -34,6 +38,8 @@ from core.models import ConsentEvent, Message
 from core.models.guard import allow_writes
 from core.sending import outcomes
 from core.sending.claim import UNCERTAIN, Claimed, claim, text_for
+from core.sending.inflight import InFlight
+from core.sending.pace import DEFAULT_THROTTLE, MAX_THROTTLE
 from hooks.providers import (
     OPTED_OUT,
     PermanentFailure,
@@ -41,13 +47,22 @@ from hooks.providers import (
     RecipientOptedOut,
     SendResult,
     TemporaryFailure,
+    Throttled,
 )
 
 MAX_ATTEMPTS = 6
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 SENDING_LEASE = timedelta(minutes=15)  # longer than any batch takes to send
-RECORD_EVERY = 100
+RECORD_EVERY = 100  # outcomes written per transaction...
+RECORD_SECONDS = 0.5  # ...or this often, whichever comes first
+# A paced text reaching its vendor later than this after its slot waits for another. Slots
+# lie MARGIN (1%) wider apart than the limit, 10 ms over a second: a text 8 ms late at most
+# never brings a second-long window over the limit.
+LATE_SLOT = 0.008
+LATE_TRIES = 3
+LEAD = 0.05  # seconds between reserving a paced sender's slots and the first of them
+HOLD = 2.0  # seconds ahead a batch reserves its senders' slots; later texts go back to the queue
 HEAD_SQL = "SELECT seq FROM consent_chain_head"
 
 
@@ -56,6 +71,7 @@ class Attempt:
     claimed: Claimed
     result: SendResult | None = None
     error: Exception | None = None
+    late: bool = False  # not sent: its slot had passed when the thread got to it
 
 
 def dispatch(app: Flask, ids: Sequence[int], now: datetime | None = None,
@@ -66,13 +82,15 @@ def dispatch(app: Flask, ids: Sequence[int], now: datetime | None = None,
     ``failed``, ``dead``, ``released``). Rows already handled are skipped silently.
     """
     now = now or utcnow()
+    started = time.monotonic()
     tally: Counter = Counter()
     later: list[tuple[int, datetime]] = []
     claimed, head_seq, rejudge = claim(app, ids, now, tally, later)
     released = send(app, claimed, head_seq, tally, now, later)
     again = rejudge + released
-    if again and depth < 3:  # consent changed meanwhile: judge those people again
-        tally.update(dispatch(app, again, now, depth + 1))
+    if again and depth < 3:  # consent or the hour changed meanwhile: judge those again
+        moved_on = now + timedelta(seconds=time.monotonic() - started)
+        tally.update(dispatch(app, again, moved_on, depth + 1))
     _schedule(app, later)
     return tally
 
@@ -93,37 +111,165 @@ def _dead(message: Message, why: str) -> None:
 
 def send(app: Flask, claimed: list[Claimed], head_seq: int, tally: Counter,
          now: datetime, later: list[tuple[int, datetime]]) -> list[int]:
-    """Hand the claimed texts to their providers; return the ids released for a re-check."""
-    providers = app.extensions["consentdesk"].providers
-    attempts: list[Attempt] = []
-    released: list[int] = []
-    stopped: set[int] = set()
-    with db.engine.connect().execution_options(**{READ_ONLY: True}) as reader:
-        # The head is read before every send, so it goes straight to the driver: on SQLite
-        # (autocommit reads) and PostgreSQL (read committed) each read sees the latest commit.
-        cursor = reader.connection.dbapi_connection.cursor()
-        for position, item in enumerate(claimed):
-            cursor.execute(HEAD_SQL)
-            row = cursor.fetchone()
-            seq = row[0] if row else 0
-            if seq != head_seq:
-                stopped |= _opted_out_since(reader, head_seq, claimed[position:])
-                head_seq = seq
-                reader.rollback()
-            if item.contact_id in stopped:
-                released.append(item.message_id)
+    """Hand the claimed texts to their providers, many in flight at once; return the ids
+    released for a re-check (an opt-out since the claim, or quiet hours that began)."""
+    return _Sending(app, head_seq, tally, now, later).run(claimed)
+
+
+class _Sending:
+    """One batch's handover: each text waits for its sender's slot and a free thread, and
+    the consent head and the recipient's quiet hours are checked just before it goes."""
+
+    def __init__(self, app: Flask, head_seq: int, tally: Counter, now: datetime,
+                 later: list[tuple[int, datetime]]):
+        # The send threads need the app itself, not the current_app proxy of this thread.
+        self.app = getattr(app, "_get_current_object", lambda: app)()
+        self.head_seq, self.tally, self.now, self.later = head_seq, tally, now, later
+        self.providers = app.extensions["consentdesk"].providers
+        self.pace = app.extensions["consentdesk"].pace
+        self.offset = now.timestamp() - time.monotonic()  # the batch's clock, moving on
+        self.concurrency = int(app.config.get("DISPATCH_CONCURRENCY") or 64)
+        self.slots: dict[int, deque[float]] = {}
+        self.paused: dict[int, float] = {}  # sender -> when it may send again
+        self.done: list[Attempt] = []
+        self.recorded_at = time.monotonic()
+        self.released: list[int] = []  # judged again: consent or quiet hours changed
+        self.held: list[tuple[int, float]] = []  # back to the queue: the sender's pace
+        self.late: list[Claimed] = []  # missed their slot on the sending thread
+        self.tries: Counter = Counter()
+
+    def clock(self) -> float:
+        return time.monotonic() + self.offset
+
+    def run(self, claimed: list[Claimed]) -> list[int]:
+        stopped: set[int] = set()
+        waiting = deque(claimed)
+        with (db.engine.connect().execution_options(**{READ_ONLY: True}) as reader,
+              InFlight(min(self.concurrency, len(claimed))) as flight):
+            # The head is read before every handover, so it goes straight to the driver: on
+            # SQLite (autocommit reads) and PostgreSQL (read committed) each read sees the
+            # latest commit.
+            cursor = reader.connection.dbapi_connection.cursor()
+            while waiting or len(flight):
+                if not waiting:  # what is left is in flight; a late one comes back
+                    self._collect(flight.finished(timeout=None))
+                    waiting.extend(self._late())
+                    continue
+                item = waiting.popleft()
+                provider = self.providers[item.provider]
+                while not flight.room(item.provider, provider.capabilities.max_in_flight):
+                    self._collect(flight.finished(timeout=None))
+                remaining = [item, *waiting]
+                slot = self._slot(item, remaining)
+                if slot is None:
+                    continue
+                while (delay := slot - self.clock()) > 0:
+                    if len(flight):  # no database write this close to a slot
+                        self._collect(flight.finished(timeout=delay), may_record=delay > 0.05)
+                    else:
+                        time.sleep(delay)
+                if item.limits.sender_id in self.paused:  # a 429 arrived while it waited
+                    self.held.append((item.message_id, self.paused[item.limits.sender_id]))
+                    continue
+                if item.open_until is not None and self._moment() >= item.open_until:
+                    self.released.append(item.message_id)  # quiet hours began: judge again
+                    continue
+                cursor.execute(HEAD_SQL)
+                row = cursor.fetchone()
+                seq = row[0] if row else 0
+                if seq != self.head_seq:
+                    stopped |= _opted_out_since(reader, self.head_seq, remaining)
+                    self.head_seq = seq
+                    reader.rollback()
+                if item.contact_id in stopped:
+                    self.released.append(item.message_id)
+                    continue
+                # A paced text must reach the vendor within LATE_SLOT of its slot, checked on
+                # the sending thread itself: one that waited for the thread is given another.
+                deadline = slot - self.offset + LATE_SLOT if item.limits.interval else None
+                flight.start(item.provider, _attempt, self.app, provider, item, deadline)
+                self._collect(flight.finished())
+                waiting.extend(self._late())
+            cursor.close()
+            reader.rollback()
+        self._record(force=True)
+        if self.released:
+            _release(self.released)
+            self.tally["released"] += len(self.released)
+        if self.held:
+            _hold(self.held, self.later)
+            self.tally["paused"] += len(self.held)
+        return self.released
+
+    def _slot(self, item: Claimed, remaining: list[Claimed]) -> float | None:
+        """When ``item`` may be handed over by its sender's pace; None: it goes back to the
+        queue (the sender is paused or has no slot soon)."""
+        sender = item.limits.sender_id
+        if sender in self.paused:
+            self.held.append((item.message_id, self.paused[sender]))
+            return None
+        slots = self.slots.setdefault(sender, deque())
+        for _ in range(3):
+            if item.limits.interval:  # a slot missed by more than LATE_SLOT is skipped, so
+                late = self.clock() - LATE_SLOT  # texts handed over late never bunch up
+                while slots and slots[0] < late:
+                    slots.popleft()
+            if slots:
+                return slots.popleft()
+            wanted = sum(1 for c in remaining if c.limits.sender_id == sender)
+            # A paced sender's first slot lies LEAD ahead, so the reservation's own round
+            # trip does not make it late.
+            lead = LEAD if item.limits.interval else 0.0
+            grant = self.pace.reserve(item.limits, wanted, self.clock() + lead, HOLD)
+            slots.extend(grant.slots)
+            if not slots:
+                break
+        resume_at = grant.resume_at or self.clock() + (item.limits.interval or DEFAULT_THROTTLE)
+        self.paused[sender] = resume_at
+        self.held.append((item.message_id, resume_at))
+        return None
+
+    def _late(self) -> list[Claimed]:
+        """The paced texts that missed their slot on the sending thread: each tries for
+        another, up to LATE_TRIES times, then waits in the queue for a moment."""
+        again = []
+        for item in self.late:
+            self.tries[item.message_id] += 1
+            if self.tries[item.message_id] < LATE_TRIES:
+                again.append(item)
+            else:
+                self.held.append((item.message_id, self.clock() + DEFAULT_THROTTLE))
+        self.late = []
+        return again
+
+    def _moment(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
+    def _collect(self, finished: list[Attempt], may_record: bool = True) -> None:
+        for attempt in finished:
+            error = attempt.error
+            if attempt.late:
+                self.late.append(attempt.claimed)
                 continue
-            attempts.append(_attempt(providers[item.provider], item))
-            if len(attempts) >= RECORD_EVERY:
-                record(app, attempts, tally, now, later)
-                attempts = []
-        cursor.close()
-        reader.rollback()
-    record(app, attempts, tally, now, later)
-    if released:
-        _release(released)
-        tally["released"] += len(released)
-    return released
+            if isinstance(error, Throttled):
+                wait_for = min(MAX_THROTTLE, error.retry_after or DEFAULT_THROTTLE)
+                until = self.clock() + max(0.0, wait_for)
+                sender = attempt.claimed.limits.sender_id
+                if until > self.paused.get(sender, 0.0):
+                    self.paused[sender] = until
+                    self.pace.throttle(sender, until)
+                self.held.append((attempt.claimed.message_id, until))
+                self.tally["throttled"] += 1
+                continue
+            self.done.append(attempt)
+        if may_record and (len(self.done) >= RECORD_EVERY
+                           or time.monotonic() - self.recorded_at > RECORD_SECONDS):
+            self._record()
+
+    def _record(self, force: bool = False) -> None:
+        if self.done or force:
+            record(self.app, self.done, self.tally, self.now, self.later)
+            self.done, self.recorded_at = [], time.monotonic()
 
 
 def _opted_out_since(reader: sa.Connection, seq: int, remaining: Iterable[Claimed]) -> set[int]:
@@ -134,12 +280,23 @@ def _opted_out_since(reader: sa.Connection, seq: int, remaining: Iterable[Claime
     return set(changed)
 
 
-def _attempt(provider: Provider, item: Claimed) -> Attempt:
+def _attempt(app: Flask, provider: Provider, item: Claimed,
+             deadline: float | None = None) -> Attempt:
+    """One provider call, on a thread of the pool, in the app's context as before; a paced
+    text is not sent after ``deadline`` (``time.monotonic``) but comes back ``late``."""
+    with app.app_context():
+        return _call(provider, item, deadline)
+
+
+def _call(provider: Provider, item: Claimed, deadline: float | None = None) -> Attempt:
     try:
         if item.reconcile_first and provider.capabilities.can_reconcile:
             found = provider.find_sent(item.text)
             if found is not None:
                 return Attempt(item, result=found)
+            item = replace(item, reconcile_first=False)  # asked: not there; no need again
+        if deadline is not None and time.monotonic() > deadline:
+            return Attempt(item, late=True)
         return Attempt(item, result=provider.send(item.text))
     except Exception as error:  # noqa: BLE001 - every failure is recorded on the row
         return Attempt(item, error=error)
@@ -149,6 +306,20 @@ def _release(ids: list[int]) -> None:
     with db.sessionmaker() as session, session.begin():
         session.execute(sa.update(Message).where(Message.id.in_(ids), Message.status == "sending")
                         .values(status="queued", attempts=Message.attempts - 1))
+
+
+def _hold(held: list[tuple[int, float]], later: list[tuple[int, datetime]]) -> None:
+    """Back to the queue, not counted as an attempt, until the sender may send again."""
+    rows = [{"message_id": message_id, "at": datetime.fromtimestamp(at, UTC)}
+            for message_id, at in held]
+    with db.sessionmaker() as session, session.begin():
+        session.connection().execute(
+            sa.update(Message.__table__)
+            .where(Message.__table__.c.id == sa.bindparam("message_id"),
+                   Message.__table__.c.status == "sending")
+            .values(status="queued", send_after=sa.bindparam("at"),
+                    attempts=Message.__table__.c.attempts - 1), rows)
+    later += [(row["message_id"], row["at"]) for row in rows]
 
 
 def record(app: Flask, attempts: list[Attempt], tally: Counter, now: datetime,
