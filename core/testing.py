@@ -91,7 +91,8 @@ def reload(message_id: int) -> Message:
 
 class VendorServer:
     """A local HTTP server standing in for a vendor's API in tests: subclass it and define
-    ``handle(method, path, headers, body) -> (status, payload)``; the payload is sent as JSON.
+    ``handle(method, path, headers, body) -> (status, payload)``, or ``(status, payload,
+    headers)`` to add response headers (a 429's Retry-After); the payload is sent as JSON.
 
     Use it as a context manager; ``url`` is its base address on 127.0.0.1. A client that gives
     up waiting (a timeout test) is not an error."""
@@ -116,18 +117,20 @@ class VendorServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_port}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def handle(self, method: str, path: str, headers: Any, body: bytes) -> tuple[int, Any]:
+    def handle(self, method: str, path: str, headers: Any, body: bytes) -> tuple:
         raise NotImplementedError
 
     def _answer(self, handler: Any, method: str) -> None:
         import json
 
         length = int(handler.headers.get("Content-Length") or 0)
-        status, payload = self.handle(method, handler.path, handler.headers,
-                                      handler.rfile.read(length))
+        status, payload, *extra = self.handle(method, handler.path, handler.headers,
+                                              handler.rfile.read(length))
         body = json.dumps(payload).encode()
         try:
             handler.send_response(status)
+            for name, value in (extra[0] if extra else {}).items():
+                handler.send_header(name, value)
             handler.send_header("Content-Type", "application/json")
             handler.send_header("Content-Length", str(len(body)))
             handler.end_headers()

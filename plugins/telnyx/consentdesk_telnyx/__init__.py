@@ -21,7 +21,9 @@ letters for a person to check.
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 import httpx
@@ -44,6 +46,7 @@ from hooks.providers import (
     SendResult,
     StatusUpdate,
     TemporaryFailure,
+    Throttled,
     WebhookRequest,
 )
 
@@ -62,12 +65,15 @@ ERROR_OUTCOMES = {
 STATUSES = {"sent": SENT, "delivered": DELIVERED, "delivery_failed": UNDELIVERED,
             "delivery_unconfirmed": SENT, "sending_failed": FAILED}
 TIMEOUT_SECONDS = 15.0
+TOO_MANY_REQUESTS = "10011"
+IN_FLIGHT = 64  # sends at once: the SDK's httpx client is thread-safe and keeps 100 alive
 
 
 class TelnyxProvider(Provider):
     name = "telnyx"
     capabilities = Capabilities(sms=True, mms=True, countries=("US", "CA"),
-                                replies_to_stop_help=False, can_reconcile=False)
+                                replies_to_stop_help=False, can_reconcile=False,
+                                max_in_flight=IN_FLIGHT)
     error_outcomes = ERROR_OUTCOMES
 
     def __init__(self, api_key: str, public_key: str | None, api_base: str | None = None,
@@ -193,9 +199,29 @@ def _failure(error: telnyx.APIStatusError) -> Exception:
     detail = f"Telnyx {error.status_code} error {code}: {first.get('title') or error.message}"
     if code == STOPPED:
         return RecipientOptedOut(detail, code=code)
-    if error.status_code == 429 or error.status_code >= 500:
+    if error.status_code == 429 or code == TOO_MANY_REQUESTS:
+        return Throttled(detail, code=code, retry_after=_retry_after(error.response))
+    if error.status_code >= 500:
         return TemporaryFailure(detail, code=code)
     return PermanentFailure(detail, code=code)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """How long Telnyx asks us to wait: Retry-After (seconds or an HTTP date) or the
+    documented x-ratelimit-reset (seconds until the window resets); None when neither says."""
+    for header in ("retry-after", "x-ratelimit-reset"):
+        value = (response.headers.get(header) or "").strip()
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = None
+        if seconds is not None and math.isfinite(seconds):
+            return max(0.0, seconds)
+        try:
+            return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+        except (TypeError, ValueError, IndexError):
+            continue
+    return None
 
 
 def _time(value: str | None) -> datetime:

@@ -1,8 +1,10 @@
 """A local server answering like Telnyx's Messaging API v2 (POST /v2/messages), and a signer
 for webhooks the way Telnyx signs them: Ed25519 over ``timestamp|body``.
 
-Magic numbers: +15005550004 has texted STOP (400, 40300), +15005550009 gets a 503 and
-+15005550011 is accepted but answered too late (the client times out).
+Magic numbers: +15005550004 has texted STOP (400, 40300), +15005550009 gets a 503,
++15005550029 a 429 (10011, "Too many requests") whose x-ratelimit-reset says 7 seconds, as
+Telnyx's rate-limiting page documents, and +15005550011 is accepted but answered too late
+(the client times out).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from core.testing import VendorServer
 
 SLOW = "+15005550011"
 ERRORS = {"+15005550004": (400, "40300", "Blocked due to STOP message"),
-          "+15005550009": (503, "10011", "Service unavailable")}
+          "+15005550009": (503, "10007", "Unexpected error")}
+THROTTLED = "+15005550029"
 
 
 class FakeTelnyx(VendorServer):
@@ -36,6 +39,11 @@ class FakeTelnyx(VendorServer):
             return 404, {"errors": [{"code": "10005", "title": "Not found"}]}
         request = json.loads(body or b"{}")
         to = request.get("to")
+        if to == THROTTLED:
+            return 429, {"errors": [{"code": "10011", "title": "Too many requests", "detail":
+                         "You have exceeded the maximum number of allowed requests."}]}, {
+                "x-ratelimit-limit": "100", "x-ratelimit-remaining": "0",
+                "x-ratelimit-reset": "7"}
         if to in ERRORS:
             status, code, title = ERRORS[to]
             return status, {"errors": [{"code": code, "title": title, "detail": title}]}

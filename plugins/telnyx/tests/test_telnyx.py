@@ -5,13 +5,13 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from fake_telnyx import SLOW, FakeTelnyx, Signer, event, now
+from fake_telnyx import SLOW, THROTTLED, FakeTelnyx, Signer, event, now
 from flask import current_app
 
 from core import testing
 from core.consent.suppression import is_suppressed
 from core.db import db
-from core.models import ConsentEvent, WebhookEvent
+from core.models import ConsentEvent, Sender, WebhookEvent
 
 API_KEY = "KEY0123456789"
 SENDER, PHONE = "+14155550142", "+12125550123"
@@ -117,7 +117,7 @@ def test_inbound_help_gets_the_help_reply(app, signer, telnyx_api):
 
 def test_telnyx_errors_map_to_retry_and_opt_out(app, telnyx_api):
     unavailable = testing.queue_text("+15005550009", key="a")
-    assert (unavailable.status, unavailable.error_code) == ("queued", "10011")
+    assert (unavailable.status, unavailable.error_code) == ("queued", "10007")
     stopped = testing.queue_text("+15005550004", key="b")
     assert (stopped.status, stopped.error_code) == ("failed", "40300")
     assert is_suppressed(db.session, current_app.config["SUPPRESSION_KEY"], "+15005550004")
@@ -135,3 +135,37 @@ def test_registration_payload_uses_the_campaign_record(app):
                                             {"use_case": "MIXED", "sample_messages": ["a", "b"]})
     assert (payload["usecase"], payload["sample1"], payload["sample2"]) == ("MIXED", "a", "b")
 
+
+
+def test_a_429_pauses_the_sender_for_the_rate_limit_reset_without_failing_the_text(app, telnyx_api):
+    before = time.time()
+    message = testing.queue_text(THROTTLED)
+    # Back in the queue, the attempt not counted, due when Telnyx's window resets (7 s).
+    assert (message.status, message.attempts, message.error_code) == ("queued", 0, None)
+    assert 7 <= message.send_after.timestamp() - before < 9
+    sender = db.session.scalars(sa.select(Sender).filter_by(address=SENDER)).one()
+    paused_until = current_app.extensions["consentdesk"].pace.state(sender.id).paused_until
+    db.session.commit()
+    assert paused_until == pytest.approx(message.send_after.timestamp(), abs=0.01)
+
+
+@pytest.mark.parametrize(("headers", "seconds"), [
+    ({"retry-after": "12"}, 12.0),
+    ({"retry-after": "1.5"}, 1.5),
+    ({"retry-after": "-3"}, 0.0),
+    ({"x-ratelimit-reset": "30"}, 30.0),
+    ({"retry-after": "Wed, 21 Oct 2099 07:28:00 GMT"}, None),  # a date: far, but a number
+    ({"retry-after": "soon", "x-ratelimit-reset": "4"}, 4.0),
+    ({"retry-after": "nan"}, None),
+    ({"retry-after": "Wed, 21 Oct 2015 07:28:00"}, None),  # a date without a zone
+    ({}, None),
+])
+def test_how_long_a_429_asks_us_to_wait(headers, seconds):
+    import httpx
+    from consentdesk_telnyx import _retry_after
+
+    found = _retry_after(httpx.Response(429, headers=headers))
+    if "2099" in headers.get("retry-after", ""):
+        assert found > 365 * 24 * 3600
+    else:
+        assert found == seconds

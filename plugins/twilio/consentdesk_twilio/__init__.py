@@ -25,6 +25,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import requests
+from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
@@ -48,6 +49,7 @@ from hooks.providers import (
     SendResult,
     StatusUpdate,
     TemporaryFailure,
+    Throttled,
     WebhookReply,
     WebhookRequest,
 )
@@ -70,14 +72,22 @@ KNOWN_STATUSES = frozenset({*STATUSES, "accepted", "scheduled", "canceled", "que
 INBOUND_FIELDS = ("From", "To", "Body", "MessageSid")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 TIMEOUT_SECONDS = 15
+# Sends at once through one account (the client and its session are thread-safe).
+IN_FLIGHT = 64
+TOO_MANY_REQUESTS = 20429
 
 
 class _ApiBase(TwilioHttpClient):
-    """The SDK's HTTP client, sending to another base URL (a local server in tests)."""
+    """The SDK's HTTP client, sending to another base URL (a local server in tests), with a
+    keep-alive pool as large as the sends the core keeps in flight (the SDK's holds 32 at
+    most and opens a fresh TLS connection for every send beyond)."""
 
     def __init__(self, base: str, timeout: float):
         super().__init__(timeout=timeout)
         self.base = base.rstrip("/")
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=IN_FLIGHT)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
 
     def request(self, method, url, *args, **kwargs):
         if url.startswith(TWILIO_API):
@@ -88,7 +98,8 @@ class _ApiBase(TwilioHttpClient):
 class TwilioProvider(Provider):
     name = "twilio"
     capabilities = Capabilities(sms=True, mms=True, countries=("US", "CA", "GB", "AU"),
-                                replies_to_stop_help=True, can_reconcile=True)
+                                replies_to_stop_help=True, can_reconcile=True,
+                                max_in_flight=IN_FLIGHT)
     error_outcomes = ERROR_OUTCOMES
 
     def __init__(self, account_sid: str, auth_token: str, api_base: str = TWILIO_API,
@@ -207,7 +218,10 @@ def _failure(error: TwilioRestException) -> Exception:
     detail = f"Twilio {error.status} error {error.code}: {error.msg}"
     if error.code == UNSUBSCRIBED:
         return RecipientOptedOut(detail, code=str(error.code))
-    if error.status == 429 or error.status >= 500:
+    if error.status == 429 or error.code == TOO_MANY_REQUESTS:
+        # The SDK's exception does not carry Retry-After: the core pauses a second and more.
+        return Throttled(detail, code=str(error.code or error.status))
+    if error.status >= 500:
         return TemporaryFailure(detail, code=str(error.code or error.status))
     return PermanentFailure(detail, code=str(error.code or error.status))
 

@@ -3,7 +3,7 @@
 POST .../Messages.json creates a message (201) or answers an error body like Twilio's;
 GET .../Messages.json lists them, filtered by To and From. Magic numbers: +15005550001
 is invalid (400, 21211), +15005550004 has opted out (400, 21610), +15005550009 gets a
-503, and +15005550011 is accepted but answered too late (the client times out).
+503, +15005550029 a 429 (20429, too many concurrent requests), and +15005550011 is accepted but answered too late (the client times out).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from core.testing import VendorServer
 SLOW = "+15005550011"
 ERRORS = {"+15005550001": (400, 21211, "The 'To' number is not a valid phone number."),
           "+15005550004": (400, 21610, "Attempt to send to unsubscribed recipient"),
-          "+15005550009": (503, 20503, "Service unavailable")}
+          "+15005550009": (503, 20503, "Service unavailable"),
+          "+15005550029": (429, 20429, "Too Many Requests")}
 
 
 class FakeTwilio(VendorServer):

@@ -121,6 +121,15 @@ def test_twilio_errors_map_to_retry_failure_and_opt_out(app, twilio):
     assert is_suppressed(db.session, current_app.config["SUPPRESSION_KEY"], "+15005550004")
 
 
+def test_a_429_slows_the_sender_down_and_the_text_waits_uncounted(app, twilio):
+    before = datetime.now(UTC)
+    throttled = testing.queue_text("+15005550029", key="d")
+    assert (throttled.status, throttled.attempts, throttled.error_code) == ("queued", 0, None)
+    # Twilio's 429 carries no Retry-After through the SDK: the sender pauses a second.
+    wait = throttled.send_after.replace(tzinfo=UTC) - before
+    assert timedelta(seconds=dispatch.DEFAULT_THROTTLE) <= wait < timedelta(seconds=3)
+
+
 def test_a_read_timeout_is_reconciled_with_twilio_not_resent(app, twilio):
     message = testing.queue_text(SLOW)
     assert (message.status, message.error_code) == ("queued", "uncertain")
