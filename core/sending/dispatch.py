@@ -86,7 +86,7 @@ def dispatch(app: Flask, ids: Sequence[int], now: datetime | None = None,
     tally: Counter = Counter()
     later: list[tuple[int, datetime]] = []
     claimed, head_seq, rejudge = claim(app, ids, now, tally, later)
-    released = send(app, claimed, head_seq, tally, now, later)
+    released = send(app, claimed, head_seq, tally, now, later, started)
     again = rejudge + released
     if again and depth < 3:  # consent or the hour changed meanwhile: judge those again
         moved_on = now + timedelta(seconds=time.monotonic() - started)
@@ -110,10 +110,14 @@ def _dead(message: Message, why: str) -> None:
 
 
 def send(app: Flask, claimed: list[Claimed], head_seq: int, tally: Counter,
-         now: datetime, later: list[tuple[int, datetime]]) -> list[int]:
+         now: datetime, later: list[tuple[int, datetime]],
+         started: float | None = None) -> list[int]:
     """Hand the claimed texts to their providers, many in flight at once; return the ids
-    released for a re-check (an opt-out since the claim, or quiet hours that began)."""
-    return _Sending(app, head_seq, tally, now, later).run(claimed)
+    released for a re-check (an opt-out since the claim, or quiet hours that began).
+
+    ``started`` is the ``time.monotonic()`` at which ``now`` was read: the batch's clock
+    runs on from there, so workers that share a sender's slots agree on the time."""
+    return _Sending(app, head_seq, tally, now, later, started).run(claimed)
 
 
 class _Sending:
@@ -121,13 +125,15 @@ class _Sending:
     the consent head and the recipient's quiet hours are checked just before it goes."""
 
     def __init__(self, app: Flask, head_seq: int, tally: Counter, now: datetime,
-                 later: list[tuple[int, datetime]]):
+                 later: list[tuple[int, datetime]], started: float | None = None):
         # The send threads need the app itself, not the current_app proxy of this thread.
         self.app = getattr(app, "_get_current_object", lambda: app)()
         self.head_seq, self.tally, self.now, self.later = head_seq, tally, now, later
         self.providers = app.extensions["consentdesk"].providers
         self.pace = app.extensions["consentdesk"].pace
-        self.offset = now.timestamp() - time.monotonic()  # the batch's clock, moving on
+        # The batch's clock: ``now``, moving on from the moment it was read (not from the
+        # end of the claim, which would set two workers' clocks apart by their claims).
+        self.offset = now.timestamp() - (time.monotonic() if started is None else started)
         self.concurrency = int(app.config.get("DISPATCH_CONCURRENCY") or 64)
         self.slots: dict[int, deque[float]] = {}
         self.paused: dict[int, float] = {}  # sender -> when it may send again
