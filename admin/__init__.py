@@ -32,6 +32,7 @@ from admin.views.messaging import (
 )
 from admin.views.pages import HomeView, PluginPageView, PluginsView, ReportsView
 from admin.views.phone import PhoneView
+from admin.views.readiness import ReadinessView
 from admin.views.sends import SendView
 from admin.views.try_out import TryView
 from admin.views.users import AuditLogView, RoleView, UserView
@@ -95,6 +96,8 @@ def init_admin(app: Flask, pm: pluggy.PluginManager) -> Admin:
     admin.add_view(PaperConsentView(name="Paper consent", endpoint="paperconsent",
                                     category="Consent"))
     admin.add_view(ConsentImportView(name="Import CSV", endpoint="consentimport", category="Consent"))
+    admin.add_view(ReadinessView(name="Readiness", endpoint="readiness",
+                                 category="Registration"))
     admin.add_view(ReportsView(name="Reports", endpoint="reports"))
     admin.add_view(IntegrationsView(name="Integrations", endpoint="integrations",
                                     category="System"))

@@ -123,6 +123,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(capture)
     exempt_from_csrf(capture)  # public pages: no session; one-use signed tokens instead
+    from core.registration.pages import blueprint as legal_pages
+
+    app.register_blueprint(legal_pages)
 
     # The admin panel (views are built inside an app context). Command-line work that
     # serves no pages (a worker, an import, a trigger) leaves it out: building its few

@@ -15,6 +15,7 @@ from core import plugins, settings
 from core.app import create_app
 from core.cli_consent import GROUPS
 from core.cli_flows import flows_group
+from core.cli_registration import registration_group
 from core.db import db
 
 
@@ -176,7 +177,7 @@ def report_command(name: str) -> None:
     writer.writerows([[neutralise(v) for v in row] for row in result.rows])
 
 
-for group in (*GROUPS, flows_group):
+for group in (*GROUPS, flows_group, registration_group):
     cli.add_command(group)
 
 

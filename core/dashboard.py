@@ -187,6 +187,14 @@ def _attention(session: Session, app: Flask, now: datetime) -> list[tuple[str, s
         ScheduledSend.status == "paused")) or 0
     if paused:
         items.append((f"{paused} send(s) paused", "scheduledsend.index_view", "info"))
+    from core.registration import drift
+
+    for campaign, changes in drift.flagged(session, app):
+        untrue = sum(1 for change in changes if change.untrue)
+        items.append((f"Campaign “{campaign.name}”: {len(changes)} change(s) since its "
+                      f"registration" + (f", {untrue} making it untrue" if untrue else "")
+                      + ": re-review it", "readiness.index",
+                      "danger" if untrue else "warning"))
     brand = session.scalars(sa.select(Brand).order_by(Brand.id)).first()
     if is_local(link_base(app, brand)):
         items.append(("Branded links would point at this machine: set CONSENTDESK_PUBLIC_URL "

@@ -114,6 +114,7 @@ def load(app: Flask, contacts: int = 200, seed: int = 7) -> bool:
              for seed in seeds.SEED_FLOWS}  # the four ready-made flows, live
     _opt_in_form(session, campaign, marketing_disclosure, types["marketing"],
                  flows["Website lead welcome"])
+    _register(app, session, campaign)
     _order_updates(app, session, types["transactional"], now)
     session.commit()  # the commit hands the order updates to the queue (the worker sends them)
     return True
@@ -132,6 +133,16 @@ def _opt_in_form(session, campaign, disclosure, marketing, welcome) -> OptInForm
     session.add(form)
     session.flush()
     return form
+
+
+def _register(app, session, campaign) -> None:
+    """The campaign's registration written from what the demo really has (its form, its
+    keywords, its flows), frozen as the approved version the drift watch compares with."""
+    from core.registration import drift, generate
+
+    generate.apply(session, app, campaign, ["description", "message_flow", "call_to_action",
+                                            "sample_messages", "sms_terms", "privacy_clause"])
+    drift.freeze(session, app, campaign, "approved", "demo")
 
 
 STAFF_PHONE = "+14155550123"  # the owner's own phone: where "Send a test" goes

@@ -115,6 +115,17 @@ def gate_rules(pm: pluggy.PluginManager) -> list[Any]:
     return _flatten(pm.hook.register_gate_rules())
 
 
+def registration_rules(pm: pluggy.PluginManager) -> list[Any]:
+    """Every readiness rule, built-in first; a repeated rule id is an error."""
+    rules = _flatten(pm.hook.register_registration_rules())
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.id in seen:
+            raise RuntimeError(f"Two plugins declare the registration rule {rule.id!r}.")
+        seen.add(rule.id)
+    return rules
+
+
 def providers(pm: pluggy.PluginManager, settings: Mapping[str, Any]) -> dict[str, Provider]:
     found = _unique_by_name(_flatten(pm.hook.register_providers(settings=settings)), "provider")
     for name, provider in found.items():

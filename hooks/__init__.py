@@ -31,6 +31,7 @@ from hooks.types import (
     MessageTypeSpec,
     OutgoingMessage,
     ReadOnlyData,
+    RegistrationRule,
     Report,
     ReportResult,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "MessageTypeSpec",
     "OutgoingMessage",
     "ReadOnlyData",
+    "RegistrationRule",
     "Report",
     "ReportResult",
     "hookimpl",

@@ -140,6 +140,41 @@ class GateRule:
     check: Callable[[OutgoingMessage], Sequence[str]]
 
 
+SEVERITIES = ("blocks", "likely", "advice")
+
+
+@dataclass(frozen=True)
+class RegistrationRule:
+    """One check a campaign's registration must pass before it is submitted.
+
+    ``id`` is stable and readable (``message_flow.opt_in_location``); ``field`` names the
+    field it reads (``description``, ``message_flow``, ``samples``, ``call_to_action``,
+    ``terms``, ``privacy``, ``opt_in_reply``, ``opt_out_reply``, ``help_reply``,
+    ``keywords``, ``website``, or ``links`` for every text at once). ``check`` receives the
+    registration (its text fields as attributes: ``message_flow``, ``samples``,
+    ``brand_names``, ``use_case``, ``opt_in_keywords``, ``sources``...) and returns one
+    sentence per problem, empty when it passes. ``severity`` is ``"blocks"`` (submission
+    would be refused), ``"likely"`` (a reviewer will likely reject it) or ``"advice"``;
+    ``group`` is ``"registry"`` for the registries' documented field limits and ``"review"``
+    for stricter pre-submission rules. ``message`` explains the rule, ``fix`` says how to
+    meet it and ``source`` says where it comes from."""
+
+    id: str
+    field: str
+    check: Callable[[Any], Sequence[str]]
+    severity: str
+    message: str
+    fix: str
+    source: str
+    group: str = "review"
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"{self.id}: severity must be one of {SEVERITIES}")
+        if self.group not in ("registry", "review"):
+            raise ValueError(f"{self.id}: group must be 'registry' or 'review'")
+
+
 @dataclass(frozen=True)
 class EventType:
     """An event that can trigger a flow, e.g. ``order.created``.

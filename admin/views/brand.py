@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+import sqlalchemy as sa
+from flask import current_app, g, url_for
+from flask_security import current_user
+from markupsafe import Markup
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from admin.base import SecureModelView
 from admin.fields import LinesField, TagListField
 from admin.formatters import as_text_lines, as_words, truncated
 from admin.validators import e164_phone, http_url
+from core.registration import drift
+from core.registration.patterns import USE_CASES
 
 
 class BrandView(SecureModelView):
@@ -18,6 +23,16 @@ class BrandView(SecureModelView):
     column_list = ("public_name", "legal_name", "website", "support_email", "created_at")
     column_searchable_list = ("public_name", "legal_name", "tax_id")
     form_excluded_columns = ("campaigns", "created_at")
+    column_labels = {"sms_terms": "SMS terms", "privacy_clause": "Privacy policy: SMS clause"}
+    column_descriptions = {
+        "sms_terms": "Your text-message terms. A campaign's Readiness page writes a first "
+                     "draft with the six sections reviewers look for.",
+        "privacy_clause": "The text-messaging part of your privacy policy (Readiness writes a "
+                          "draft).",
+        "legal_pages_published": "Host the SMS terms and privacy clause on your link domain "
+                                 "(/legal/<brand id>/terms and /privacy), for a business "
+                                 "without a website of its own for them.",
+    }
     form_args = {
         "support_phone": {"validators": [e164_phone]},
         "website": {"validators": [http_url]},
@@ -35,11 +50,16 @@ def confirmation_problems(campaign: Any) -> list[str]:
                                        campaign.brand)
 
 
+def readiness_link(_view: Any, _context: Any, model: Any, _name: str) -> Markup:
+    return Markup('<a href="{}">Check</a>').format(
+        url_for("readiness.campaign", campaign_id=model.id))
+
+
 class CampaignView(SecureModelView):
     area = "campaigns"
     column_list = ("name", "brand", "use_case", "status", "message_frequency",
-                   "opt_in_keywords", "created_at")
-    column_labels = {"opt_in_keywords": "Opt-in keywords"}
+                   "opt_in_keywords", "readiness", "created_at")
+    column_labels = {"opt_in_keywords": "Opt-in keywords", "readiness": "Readiness"}
     column_descriptions = {
         "opt_in_confirmation": "The first reply to an opt-in keyword: the brand, what they "
                                "joined, how often messages come and how to stop.",
@@ -54,9 +74,11 @@ class CampaignView(SecureModelView):
         "opt_out_keywords": as_words,
         "help_keywords": as_words,
         "description": truncated,
+        "readiness": readiness_link,
     }
     form_choices = {
-        "status": [(s, s) for s in ("draft", "submitted", "approved", "rejected", "suspended")]
+        "status": [(s, s) for s in ("draft", "submitted", "approved", "rejected", "suspended")],
+        "use_case": list(USE_CASES.items()),
     }
     form_excluded_columns = ("senders", "created_at")
     form_overrides = {"opt_in_keywords": TagListField, "opt_out_keywords": TagListField,
@@ -68,6 +90,12 @@ class CampaignView(SecureModelView):
         "help_keywords": {"description": "Besides HELP, which always works."},
         "sample_messages": {"description": "One sample text per line, as registration shows "
                                            "them."},
+        "call_to_action": {"description": "What people see where they opt in: the brand, "
+                                          "what messages, how often, rates, not a condition "
+                                          "of purchase, STOP/HELP and a link to the terms."},
+        "status": {"description": "Marking it submitted or approved keeps the registration "
+                                  "as it stands; later changes that make it untrue are "
+                                  "flagged until someone re-reviews it."},
     }
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
@@ -81,6 +109,18 @@ class CampaignView(SecureModelView):
                                       f"{sentence(found)}: add it to the opt-in confirmation "
                                       "(or set the message frequency).")
         super().on_model_change(form, model, is_created)
+        status = sa.inspect(model).attrs.status.history
+        if model.status in drift.WATCHED and (is_created or status.has_changes()):
+            g.freeze_registration = model.status
+
+    def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        reason = g.pop("freeze_registration", None)
+        if reason:
+            from core.db import db
+
+            drift.freeze(db.session, current_app, model, reason, current_user.email)
+            db.session.commit()
+        super().after_model_change(form, model, is_created)
 
 
 class SenderView(SecureModelView):

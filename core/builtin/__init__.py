@@ -5,6 +5,7 @@ DEFAULT_PLUGINS = (
     "core.builtin.message_types",
     "core.builtin.keywords",
     "core.builtin.gate_rules",
+    "core.builtin.registration_rules",
     "core.builtin.reports",
     "core.builtin.sandbox",
     "core.builtin.branding",

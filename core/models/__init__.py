@@ -29,6 +29,7 @@ from core.models.integrations import (
 )
 from core.models.keywords import Keyword, RevocationTicket
 from core.models.messaging import Click, Conversion, Flow, Link, Message, WebhookEvent
+from core.models.registration import RegistrationVersion
 
 __all__ = [
     "AuditLog",
@@ -59,6 +60,7 @@ __all__ = [
     "MessageType",
     "Preference",
     "PreferenceEvent",
+    "RegistrationVersion",
     "RevocationTicket",
     "Role",
     "ScheduledSend",

@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 from core.models.auth import AuditLog
 from core.models.capture import ConsentDocument, FormSnapshot, PreferenceEvent
 from core.models.consent import ConsentEvent
+from core.models.registration import RegistrationVersion
 
 # Erasure blanks personal fields of the capture rows in SQL, past this guard, on purpose.
-APPEND_ONLY = (ConsentEvent, AuditLog, FormSnapshot, ConsentDocument, PreferenceEvent)
+APPEND_ONLY = (ConsentEvent, AuditLog, FormSnapshot, ConsentDocument, PreferenceEvent,
+               RegistrationVersion)
 
 
 class AppendOnlyError(RuntimeError):

@@ -29,6 +29,12 @@ class Brand(Base):
     terms_url: Mapped[str | None] = mapped_column(sa.String(300))
     # Where branded short links live, e.g. https://go.bloomandbranch.example (default: PUBLIC_URL)
     link_domain: Mapped[str | None] = mapped_column(sa.String(200))
+    # The SMS terms and the privacy policy's SMS clause (core.registration.generate writes a
+    # first draft); published, they are hosted at /legal/<brand id>/terms and /privacy.
+    sms_terms: Mapped[str | None] = mapped_column(sa.Text)
+    privacy_clause: Mapped[str | None] = mapped_column(sa.Text)
+    legal_pages_published: Mapped[bool] = mapped_column(default=False,
+                                                        server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     campaigns: Mapped[list[Campaign]] = relationship(back_populates="brand")
@@ -53,6 +59,9 @@ class Campaign(Base):
     help_text: Mapped[str | None] = mapped_column(sa.Text)
     opt_in_confirmation: Mapped[str | None] = mapped_column(sa.Text)
     message_frequency: Mapped[str | None] = mapped_column(sa.String(100))
+    # What people see where they opt in, as registration shows it (the hosted forms'
+    # disclosures are checked on their own when published).
+    call_to_action: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(20), default="draft")
     # The FCC lets the one STOP confirmation ask which messages to stop; until the person
     # answers, the revocation covers every message type.

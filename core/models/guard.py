@@ -35,7 +35,8 @@ PROTECTED: dict[str, tuple[str, ...]] = {
     "Link": ("kind",),
 }
 APPEND_ONLY = frozenset({"ConsentEvent", "ConsentEvidence", "AuditLog", "FormSnapshot",
-                         "ConsentDocument", "PreferenceEvent"})
+                         "ConsentDocument", "PreferenceEvent",
+                         "RegistrationVersion"})
 # Rows only their owner deletes (the derived state, the suppression list).
 OWNED_ROWS = frozenset({"Consent", "Suppression"})
 # Set when a row is created by its owner only; a form creating a contact may not set them.

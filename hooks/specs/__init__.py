@@ -8,7 +8,9 @@ from hooks.specs import (
     keywords,
     lifecycle,
     providers,
+    registration,
     reports,
 )
 
-SPEC_MODULES = (lifecycle, consent, keywords, flows, providers, integrations, reports, admin)
+SPEC_MODULES = (lifecycle, consent, keywords, flows, providers, integrations, reports,
+                registration, admin)

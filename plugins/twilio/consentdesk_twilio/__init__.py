@@ -22,6 +22,7 @@ declared in ``error_outcomes``, for send refusals and status callbacks alike.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import requests
@@ -182,21 +183,57 @@ class TwilioProvider(Provider):
         return WebhookReply()
 
     def registration_payload(self, brand, campaign) -> dict:
-        """Twilio's A2P campaign (us_app_to_person) fields, from the core's records."""
+        """Twilio's A2P campaign (us_app_to_person) fields, and beside them the brand's Trust
+        Hub secondary customer profile (its end users' attributes), from the core's records."""
+        samples = list(campaign.get("sample_messages") or [])
         return {
             "Description": campaign.get("description"),
             "MessageFlow": campaign.get("message_flow"),
-            "MessageSamples": list(campaign.get("sample_messages") or []),
+            "MessageSamples": samples,
             "UsAppToPersonUsecase": campaign.get("use_case"),
-            "HasEmbeddedLinks": any("http" in s for s in campaign.get("sample_messages") or []),
-            "HasEmbeddedPhone": False,
+            "HasEmbeddedLinks": any("http" in s for s in samples),
+            "HasEmbeddedPhone": any(PHONE_IN_TEXT.search(s) for s in samples),
             "OptInKeywords": list(campaign.get("opt_in_keywords") or []),
             "OptOutKeywords": list(campaign.get("opt_out_keywords") or []),
             "HelpKeywords": list(campaign.get("help_keywords") or []),
             "HelpMessage": campaign.get("help_text"),
             "OptInMessage": campaign.get("opt_in_confirmation"),
             "BrandName": brand.get("public_name"),
+            "CustomerProfile": customer_profile(brand),
         }
+
+
+PHONE_IN_TEXT = re.compile(r"\(?\b\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b")
+# "500 Market St, San Francisco, CA 94105"
+US_ADDRESS = re.compile(r"^(?P<street>.+?),\s*(?P<city>[^,]+?),\s*(?P<region>[A-Z]{2})\s+"
+                        r"(?P<postal_code>\d{5}(?:-\d{4})?)\s*$")
+
+
+def customer_profile(brand) -> dict:
+    """The Trust Hub end users a secondary customer profile bundles: business information,
+    authorised representative and address (``Attributes`` of each EndUser / Address)."""
+    contact = (brand.get("authorized_contact") or "").split(",", 1)
+    names = contact[0].split()
+    address = US_ADDRESS.match((brand.get("address") or "").strip())
+    return {
+        "customer_profile_business_information": {
+            "business_name": brand.get("legal_name"),
+            "business_registration_identifier": "EIN",
+            "business_registration_number": brand.get("tax_id"),
+            "business_identity": "direct_customer",
+            "business_regions_of_operation": "USA_AND_CANADA",
+            "website_url": brand.get("website"),
+        },
+        "authorized_representative_1": {
+            "first_name": names[0] if names else None,
+            "last_name": " ".join(names[1:]) or None,
+            "business_title": contact[1].strip() if len(contact) > 1 else None,
+            "email": brand.get("support_email"),
+            "phone_number": brand.get("support_phone"),
+        },
+        "address": {"customer_name": brand.get("legal_name"), "iso_country": "US",
+                    **(address.groupdict() if address else {"street": brand.get("address")})},
+    }
 
 
 def _fields(request: WebhookRequest) -> dict:

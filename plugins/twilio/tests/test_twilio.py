@@ -162,6 +162,27 @@ def test_registration_payload_uses_the_campaign_record(app):
     assert payload["UsAppToPersonUsecase"] == "MIXED" and payload["MessageSamples"] == ["a", "b"]
 
 
+def test_registration_payload_carries_the_brand_profile(app):
+    provider = current_app.extensions["consentdesk"].providers["twilio"]
+    payload = provider.registration_payload(
+        {"public_name": "Bloom & Branch", "legal_name": "Bloom & Branch Florists LLC",
+         "tax_id": "12-3456789", "website": "https://bloomandbranch.example",
+         "authorized_contact": "Maya Lin, Owner", "support_email": "help@bloomandbranch.example",
+         "support_phone": "+14155550100", "address": "500 Market St, San Francisco, CA 94105"},
+        {"sample_messages": ["Bloom & Branch: call (415) 555-0100. Reply STOP to opt out."]})
+    profile = payload["CustomerProfile"]
+    assert profile["customer_profile_business_information"]["business_registration_number"] \
+        == "12-3456789"
+    assert profile["authorized_representative_1"] == {
+        "first_name": "Maya", "last_name": "Lin", "business_title": "Owner",
+        "email": "help@bloomandbranch.example", "phone_number": "+14155550100"}
+    assert profile["address"] == {"customer_name": "Bloom & Branch Florists LLC",
+                                  "iso_country": "US", "street": "500 Market St",
+                                  "city": "San Francisco", "region": "CA",
+                                  "postal_code": "94105"}
+    assert payload["HasEmbeddedPhone"] is True and payload["HasEmbeddedLinks"] is False
+
+
 def test_without_credentials_the_provider_is_not_offered(tmp_path):
     app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "PLUGINS": "twilio",
                       "QUEUE_URL": "memory"})
