@@ -12,7 +12,8 @@ from core.flows import seeds
 from core.models import Brand, Campaign, Disclosure, MessageType, OptInForm, Sender
 from core.registration import checker, facts, generate
 
-CTA = ("By entering your number you agree to receive texts from Bloom & Branch. Msg frequency "
+CTA = ("By entering your number you agree to receive offers and updates by text from Bloom & "
+       "Branch. Msg frequency "
        "varies. Msg & data rates may apply. Consent is not a condition of purchase. Reply STOP "
        "to cancel, HELP for help.")
 USE_CASES = [("Website lead welcome", "MARKETING", "marketing"),

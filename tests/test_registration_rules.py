@@ -139,6 +139,11 @@ EXAMPLES: dict[str, tuple[dict, dict]] = {
         "Reply STOP to cancel. ", "")}),
     "call_to_action.terms": ({}, {"call_to_action": GOOD["call_to_action"].replace(
         "Terms: https://bloomandbranch.example/terms", "See our terms.")}),
+    "forms.call_to_action": (
+        {"sources": (Source("web_form", "Sign-up", url=FORM_URL, disclosure=GOOD[
+            "call_to_action"] + " Reply HELP for help. Privacy: https://b.example/privacy"),)},
+        {"sources": (Source("web_form", "Sign-up", url=FORM_URL, disclosure="Get texts from "
+                            "Bloom & Branch and our partners!"),)}),
     "terms.present": ({}, {"terms": None}),
     "terms.program": ({}, {"terms": GOOD["terms"].replace(
         "1. Program. Bloom & Branch sends order updates and offers by text message.\n", "")}),
@@ -181,7 +186,7 @@ EXAMPLES: dict[str, tuple[dict, dict]] = {
 def test_every_rule_has_examples_and_a_readable_id():
     assert sorted(EXAMPLES) == sorted(rule.id for rule in RULES)
     for rule in RULES:
-        assert rule.id.startswith(("links.", rule.field + ".")), rule.id
+        assert rule.id.startswith(rule.field + "."), rule.id
         assert rule.id == rule.id.lower() and " " not in rule.id
 
 

@@ -55,7 +55,7 @@ def check(registration: Registration, rules: list[RegistrationRule]) -> list[Fin
 
 
 def _applies(rule: RegistrationRule, registration: Registration) -> bool:
-    if rule.field == "links":
+    if rule.field in ("links", "forms"):  # every text; the live forms
         return True
     if rule.field not in registration.fields:
         return False

@@ -31,6 +31,7 @@ class Source:
     url: str | None = None  # the page or hosted image a reviewer can open
     keywords: tuple[str, ...] = ()
     number: str | None = None  # where a keyword is texted
+    disclosure: str | None = None  # the consent text a hosted form shows
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,8 @@ def sources(session: Session, app: Flask, campaign: Campaign,
     base = public_base(app, campaign.brand)
     found: list[Source] = []
     for form in campaign_forms(session, campaign):
-        found.append(Source("web_form", form.name, url=f"{base}/f/{form.slug}"))
+        found.append(Source("web_form", form.name, url=f"{base}/f/{form.slug}",
+                            disclosure=form.disclosure.text))
         found.append(Source("paper_form", f"{form.name} (paper)",
                             url=f"{base}/f/{form.slug}/paper.svg"))
     if campaign.opt_in_keywords:

@@ -227,6 +227,28 @@ def _shorteners(reg: Registration) -> list[str]:
     return problems
 
 
+def _forms_disclose(reg: Registration) -> list[str]:
+    from core.capture.rules import form_disclosure_problems, sentence
+
+    problems = []
+    for source in reg.sources:
+        if source.kind != "web_form" or source.disclosure is None:
+            continue
+        missing = form_disclosure_problems(source.disclosure, _Names(reg.brand_names),
+                                           terms_url=reg.terms_url, privacy_url=reg.privacy_url)
+        if missing:
+            problems.append(f"The form “{source.label}” ({source.url}) lacks {sentence(missing)}.")
+    return problems
+
+
+class _Names:
+    """The brand's names as the capture rules read them."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.public_name = names[0] if names else None
+        self.legal_name = names[1] if len(names) > 1 else None
+
+
 def _present(name: str, what: str) -> Check:
     def check(reg: Registration) -> list[str]:
         return [] if (reg.text(name) or "").strip() else [f"No {what} to check."]
@@ -492,6 +514,11 @@ REVIEW_RULES = [
     _rule("call_to_action.terms", "call_to_action", _links_terms, "likely",
           "The call to action links the terms (which link the privacy policy).",
           "Add “Terms: <your terms URL>”.", CONSENT),
+    _rule("forms.call_to_action", "forms", _forms_disclose, "likely",
+          "Each published opt-in form shows the full call to action: the brand, what messages "
+          "and how often, rates, not a condition of purchase, STOP and HELP, the terms and "
+          "privacy links, and nothing about partners.",
+          "Publish a new disclosure version on the form with what is missing.", CONSENT),
     _rule("terms.present", "terms", _present("terms", "SMS terms"), "likely",
           "The SMS terms are public and cover the program.",
           "Generate the terms, publish them as a hosted page, or read your live page.", TERMS),
