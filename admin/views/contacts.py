@@ -41,7 +41,7 @@ class ContactView(SecureModelView):
                    "created_at")
     column_searchable_list = ("phone", "first_name", "last_name", "email", "postal_code")
     column_filters = ("phone", "state", "timezone", "created_at")
-    column_default_sort = ("created_at", True)
+    column_default_sort = ("id", True)  # newest first, served by the primary key's index
     column_formatters = {"tags": as_words, "attributes": as_words}
     form_excluded_columns = ("consents", "created_at")
     form_overrides = {"tags": TagListField, "attributes": KeyValueField}

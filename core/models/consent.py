@@ -142,4 +142,6 @@ class Consent(Base):
     __table_args__ = (
         sa.UniqueConstraint("contact_id", "message_type_id"),
         sa.CheckConstraint(sa.column("state").in_(STATES), name="state"),
+        # The admin's consent list, latest change first, over millions of rows.
+        sa.Index("ix_consent_since", "since"),
     )
