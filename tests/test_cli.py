@@ -127,3 +127,35 @@ def test_commands_start_without_the_admin_panel_and_serve_has_it(tmp_path, monke
     from core.app import create_app
 
     assert "admin.index" in create_app({"INSTANCE_PATH": str(tmp_path)}).view_functions
+
+
+def test_a_large_demo_loads_through_the_bulk_path_with_the_same_evidence(app, monkeypatch):
+    """Past the first contacts the demo goes through the CSV import's bulk path: the chain
+    holds, derived states match the events, opted-out numbers are suppressed, and the
+    contacts keep their tags."""
+    import sqlalchemy as sa
+
+    from core import demo
+    from core.consent import chain, maintenance
+    from core.db import db
+    from core.models import Consent, ConsentEvent, Contact, Suppression
+
+    monkeypatch.setattr(demo, "ONE_BY_ONE", 10)
+    with app.app_context():
+        assert demo.load(app, contacts=300)
+        session = db.session
+        assert session.scalar(sa.select(sa.func.count(Contact.id))) == 301  # + the staff phone
+        assert chain.verify(session).ok
+        assert maintenance.rebuild(session, fix=False).differences == []
+        bulk = session.scalar(sa.select(sa.func.count(ConsentEvent.id)).where(
+            ConsentEvent.actor == "demo import"))
+        assert bulk > 290
+        stopped = session.scalar(sa.select(sa.func.count(ConsentEvent.id)).where(
+            ConsentEvent.action == "opt_out", ConsentEvent.message_type_id.is_(None)))
+        assert stopped and session.scalar(sa.select(sa.func.count(Suppression.phone_hmac))) \
+            >= stopped
+        assert session.scalar(sa.select(sa.func.count(Consent.id)).where(
+            Consent.state == "opted_in")) > 300
+        tagged = session.scalar(sa.select(sa.func.count(Contact.id)).where(
+            sa.cast(Contact.tags, sa.String) != "[]"))
+        assert tagged > 100
