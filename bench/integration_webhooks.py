@@ -86,10 +86,11 @@ def shopify_headers(body: bytes, n: int) -> dict[str, str]:
                 hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()}
 
 
-def gunicorn(module: str, env: dict[str, str], cwd: str) -> tuple[subprocess.Popen, str]:
+def gunicorn(module: str, env: dict[str, str], cwd: str, workers: int = 2,
+             threads: int = 4) -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "--threads", "4", "-b",
+        [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "--threads", str(threads), "-b",
          f"127.0.0.1:{port}", "--log-level", "warning", module],
         cwd=cwd, env={**os.environ, **env, "PYTHONPATH": f"{cwd}:{ROOT}"})
     url = f"http://127.0.0.1:{port}"

@@ -116,9 +116,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from core.integrations.outgoing import init_outgoing_task
 
     init_outgoing_task(app)
+    from core.flows.links import answer_clicks_first
     from core.flows.links import blueprint as links
 
     app.register_blueprint(links)
+    answer_clicks_first(app)
     from core.capture.web import blueprint as capture
 
     app.register_blueprint(capture)

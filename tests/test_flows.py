@@ -297,3 +297,17 @@ def test_two_plugins_declaring_the_same_event_is_a_start_up_error(make_app):
 
     with pytest.raises(RuntimeError, match="event type 'order.created'"):
         make_app(EXTRA_PLUGINS=[Shop()])
+
+
+def test_a_click_is_answered_first_with_the_security_headers(app, client, session, world):
+    """Clicks skip the identity and rate-limit work before the view, never the headers
+    after it; a signed-in admin's click is recorded like anyone's."""
+    ana = person(session)
+    trigger(session, "campaign.send", ana)
+    [promo] = texts(session, ana)
+    response = click(client, promo)
+    assert response.status_code == 302
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Referrer-Policy" in response.headers
+    assert len(session.scalars(sa.select(Click)).all()) == 1
+    assert client.get("/l/nothing1").headers["X-Content-Type-Options"] == "nosniff"

@@ -172,6 +172,29 @@ def test_a_slot_row_extends_every_pattern_that_names_it(session):
     assert classify("stop the whatsapps", load(session)).kind == "opt_out"
 
 
+def test_the_compiled_vocabulary_is_reused_until_the_table_changes(session, monkeypatch):
+    from core.keywords import vocabulary
+
+    first = load(session)
+    assert load(session) is first  # nothing changed: no rows read, nothing compiled
+    row = session.scalars(sa.select(Keyword).where(Keyword.text == "wrong number")).first()
+    row.text = "wrong numbr"  # same count, same highest id: this process's write is seen
+    session.flush()
+    assert load(session) is not first
+    again = load(session)
+    # A row added by another process (plain SQL, no ORM event here) changes the fingerprint.
+    session.execute(sa.insert(Keyword).values(kind="opt_out", language="en", text="halt",
+                                              active=True, created_at=sa.func.now()))
+    assert classify("halt", load(session)).kind == "opt_out"
+    # An edit elsewhere that keeps the fingerprint is seen once the cache is older than FRESH.
+    cached = load(session)
+    session.execute(sa.update(Keyword).where(Keyword.text == "halt").values(text="haltt"))
+    assert load(session) is cached
+    monkeypatch.setattr(vocabulary, "FRESH", 0.0)
+    assert classify("haltt", load(session)).kind == "opt_out"
+    assert again is not None
+
+
 def test_campaign_record_keywords_are_used(session):
     campaign = Campaign(name="x", use_case="MARKETING", opt_in_keywords=["FLOWERS"],
                         opt_out_keywords=["ENOUGH"], brand_id=None)
