@@ -58,6 +58,7 @@ def check_command(campaign_id, field_name, text, brand_names, use_case, live, as
             brand = db.session.scalars(sa.select(Brand).order_by(Brand.id)).first()
             brand_names = tuple(n for n in (brand.public_name, brand.legal_name) if n) \
                 if brand else ()
+        field_name = facts.field_named(field_name)
         try:
             registration = facts.from_text(field_name, text, brand_names=tuple(brand_names),
                                            use_case=use_case,

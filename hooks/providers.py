@@ -141,6 +141,22 @@ class WebhookReply:
     status: int = 200
 
 
+REGISTRATION_STATES = ("pending", "approved", "rejected")
+
+
+@dataclass(frozen=True)
+class RegistrationStatus:
+    """Where a submitted brand/campaign registration stands at the vendor."""
+
+    state: str  # one of REGISTRATION_STATES
+    reference: str  # the vendor's id for the submission, to ask about it later
+    reason: str | None = None  # why it was rejected, in the vendor's words
+
+    def __post_init__(self) -> None:
+        if self.state not in REGISTRATION_STATES:
+            raise ValueError(f"registration state must be one of {REGISTRATION_STATES}")
+
+
 class ProviderFailure(Exception):
     def __init__(self, detail: str, code: str | None = None):
         super().__init__(detail)
@@ -224,6 +240,19 @@ class Provider:
                              campaign: Mapping[str, Any]) -> dict[str, Any]:
         """The vendor's brand/campaign registration request body, from the core's records."""
         return {"brand": dict(brand), "campaign": dict(campaign)}
+
+    # Set by a provider that can submit registrations itself; without it the admin offers the
+    # payload as JSON to submit in the vendor's console.
+    can_submit_registration: bool = False
+
+    def submit_registration(self, payload: Mapping[str, Any]) -> RegistrationStatus:
+        """Submit :meth:`registration_payload`'s request; return its first status. Raise a
+        :class:`ProviderFailure` when the vendor refuses or cannot be reached."""
+        raise NotImplementedError
+
+    def registration_status(self, reference: str) -> RegistrationStatus:
+        """Where the submission ``reference`` stands now."""
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)

@@ -182,3 +182,49 @@ def test_fetch_reads_visible_text_with_link_addresses(resolver):
 def test_fetch_refuses_what_it_should_not_read(resolver, url, why):
     with pytest.raises(fetch.FetchError, match=why):
         fetch.fetch_text(url, client=client_for_sites())
+
+
+def test_submission_through_the_provider_and_its_answer(client, session, demo_loaded,
+                                                        monkeypatch):
+    from core.builtin.sandbox import SandboxProvider
+    from core.models import RegistrationVersion
+
+    demo_loaded.status = "draft"
+    session.commit()
+    sign_in(client, "marketing")
+    page = client.get(f"/admin/readiness/{demo_loaded.id}").get_data(as_text=True)
+    assert "Submit this request to sandbox" in page
+    assert client.post(f"/admin/readiness/{demo_loaded.id}/submit",
+                       data={"step": "submit"}).status_code == 302
+    session.expire_all()
+    campaign = session.get(Campaign, demo_loaded.id)
+    assert campaign.status == "submitted" and campaign.registration_reference.startswith("SBX-")
+    assert client.post(f"/admin/readiness/{demo_loaded.id}/submit",
+                       data={"step": "status"}).status_code == 302
+    session.expire_all()
+    assert session.get(Campaign, demo_loaded.id).status == "submitted"  # still in review
+    monkeypatch.setattr(SandboxProvider, "REVIEW_SECONDS", 0)
+    client.post(f"/admin/readiness/{demo_loaded.id}/submit", data={"step": "status"})
+    session.expire_all()
+    assert session.get(Campaign, demo_loaded.id).status == "approved"
+    reasons = session.scalars(sa.select(RegistrationVersion.reason).order_by(
+        RegistrationVersion.id)).all()
+    assert reasons[-2:] == ["submitted", "approved"]
+
+
+def test_a_vague_flow_comes_back_rejected_with_the_reason(client, session, demo_loaded,
+                                                          monkeypatch):
+    from core.builtin.sandbox import SandboxProvider
+
+    monkeypatch.setattr(SandboxProvider, "REVIEW_SECONDS", 0)
+    demo_loaded.status = "draft"
+    demo_loaded.message_flow = "Customers sign up for our texts whenever they like to."
+    session.commit()
+    sign_in(client, "admin")
+    client.post(f"/admin/readiness/{demo_loaded.id}/submit", data={"step": "submit"})
+    client.post(f"/admin/readiness/{demo_loaded.id}/submit", data={"step": "status"})
+    session.expire_all()
+    campaign = session.get(Campaign, demo_loaded.id)
+    assert campaign.status == "rejected" and "where and how" in campaign.registration_note
+    page = client.get(f"/admin/readiness/{demo_loaded.id}").get_data(as_text=True)
+    assert "Reviewer&#39;s reason" in page or "Reviewer's reason" in page

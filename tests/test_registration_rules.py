@@ -375,3 +375,35 @@ def test_a_rule_with_an_unknown_severity_is_refused():
 
     with pytest.raises(ValueError, match="severity"):
         RegistrationRule("x.y", "x", lambda r: [], "fatal", "m", "f", "s")
+
+
+@pytest.mark.parametrize("given,field", [
+    ("message_flow", "message_flow"), ("message-flow", "message_flow"),
+    ("MessageFlow", "message_flow"), ("opt_in_confirmation", "opt_in_reply"),
+    ("Sample Messages", "samples"), ("privacy_policy", "privacy"), ("cta", "call_to_action"),
+    ("help_text", "help_reply"), ("terms_of_service", "terms"),
+])
+def test_fields_go_by_the_names_people_use(given, field):
+    assert facts.field_named(given) == field
+
+
+@pytest.mark.parametrize("text,words", [
+    ("Customers opt in by texting join to 12345.", ["JOIN"]),
+    ("Text FLOWERS or ROSES to (415) 555-0142.", ["FLOWERS", "ROSES"]),
+    ("Reply 'yes' or text “Bloom” to our short code 55555.", ["BLOOM"]),
+    ("After a web sign-up we text once to ask for a reply Y.", []),
+    ("Text STOP to 12345 to opt out.", []),
+    ("We send texts to customers who asked.", []),
+])
+def test_the_keywords_a_flow_tells_people_to_text(text, words):
+    from core.registration.rules import _joins
+
+    assert _joins(text) == words
+
+
+@pytest.mark.parametrize("sentence", [
+    "Mobile opt-in data will not be shared with third parties, except as required by law.",
+    "We never share or sell mobile numbers; they are used only for the texts you asked for.",
+])
+def test_privacy_exceptions_that_name_no_one_pass(sentence):
+    assert findings_of("privacy.no_sharing", registration(privacy=sentence)) == []

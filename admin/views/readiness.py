@@ -16,9 +16,10 @@ from admin.base import SecureView, permitted
 from core import audit
 from core.db import db
 from core.models import Campaign
-from core.registration import checker, drift, facts, generate
+from core.registration import checker, drift, facts, generate, submission
 from core.registration.checker import GROUP_LABELS, SEVERITY_LABELS
 from core.registration.fetch import FetchError, fetch_text
+from hooks.providers import ProviderFailure
 
 APPLICABLE = {"description": "Description", "message_flow": "Message flow",
               "call_to_action": "Call to action", "sample_messages": "Sample messages",
@@ -60,6 +61,8 @@ class ReadinessView(SecureView):
             drift=drift.changes(db.session, current_app, campaign),
             version=drift.latest(db.session, campaign), watched=drift.watched(campaign),
             payload=_payload(campaign), can_write=permitted("campaigns:write"),
+            can_submit=bool(getattr(submission.provider_for(current_app, campaign),
+                                    "can_submit_registration", False)),
             hosted={"terms": facts.hosted_url(current_app, campaign.brand, "terms"),
                     "privacy": facts.hosted_url(current_app, campaign.brand, "privacy")})
         db.session.rollback()
@@ -94,6 +97,28 @@ class ReadinessView(SecureView):
         db.session.commit()
         flash("Re-reviewed: the registration as it stands now is the one the watch compares "
               "with.", "success")
+        return redirect(url_for(".campaign", campaign_id=campaign_id))
+
+    @expose("/<int:campaign_id>/submit", methods=("POST",))
+    def submit(self, campaign_id: int) -> Any:
+        """Submit the registration through the campaign's provider, or ask how it stands."""
+        self._need_write()
+        campaign = self._campaign(campaign_id)
+        asking = request.form.get("step") == "status"
+        try:
+            status = (submission.refresh if asking else submission.submit)(
+                db.session, current_app, campaign, current_user.email)
+        except (ProviderFailure, ValueError) as error:
+            db.session.rollback()
+            flash(f"The provider did not take it: {error}", "danger")
+            return redirect(url_for(".campaign", campaign_id=campaign_id))
+        audit.record(db.session, current_user.email, "update", campaign, after={
+            "status": campaign.status, "registration_reference": status.reference})
+        db.session.commit()
+        flash({"pending": f"Submitted ({status.reference}): the reviewer has not answered yet.",
+               "approved": "Approved by the reviewer.",
+               "rejected": f"Rejected: {status.reason or 'no reason given'}"}[status.state],
+              {"pending": "info", "approved": "success", "rejected": "danger"}[status.state])
         return redirect(url_for(".campaign", campaign_id=campaign_id))
 
     @expose("/<int:campaign_id>/payload.json")
@@ -153,15 +178,4 @@ def _live_pages(brand) -> tuple[dict[str, str], list[str]]:
 
 
 def _payload(campaign: Campaign) -> tuple[str, dict] | None:
-    """The registration request the campaign's sender's provider would send."""
-    providers = current_app.extensions["consentdesk"].providers
-    name = next((s.provider for s in campaign.senders if s.provider in providers), None)
-    if name is None:
-        return None
-    brand = campaign.brand
-    brand_fields = {c.key: getattr(brand, c.key) for c in sa.inspect(brand).mapper.column_attrs
-                    if c.key not in ("sms_terms", "privacy_clause", "created_at")}
-    campaign_fields = {c.key: getattr(campaign, c.key)
-                       for c in sa.inspect(campaign).mapper.column_attrs if c.key != "created_at"}
-    campaign_fields["help_text"] = campaign.help_text
-    return name, providers[name].registration_payload(brand_fields, campaign_fields)
+    return submission.payload(current_app, campaign)

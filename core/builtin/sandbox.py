@@ -40,6 +40,7 @@ from hooks.providers import (
     PermanentFailure,
     Provider,
     RecipientOptedOut,
+    RegistrationStatus,
     SendResult,
     StatusUpdate,
     TemporaryFailure,
@@ -47,6 +48,9 @@ from hooks.providers import (
 )
 
 SIGNATURE_HEADER, TIMESTAMP_HEADER = "X-Sandbox-Signature", "X-Sandbox-Timestamp"
+# What the sandbox's reviewer rejects a registration for.
+REVIEWED = ("message_flow.registry_length", "message_flow.opt_in_location",
+            "message_flow.unprovable_consent")
 TOLERANCE_SECONDS = 300
 INVALID, OPTED_OUT_NUMBER, LANDLINE, UNAVAILABLE = (
     "+15005550001", "+15005550004", "+15005550006", "+15005550009")
@@ -125,6 +129,37 @@ class SandboxProvider(Provider):
 
     def registration_payload(self, brand: dict[str, Any], campaign: dict[str, Any]) -> dict:
         return {"brand": dict(brand), "campaign": dict(campaign), "provider": "sandbox"}
+
+    # A reviewer in a box: it reads the message flow the way a carrier's vetting does and
+    # decides ``REVIEW_SECONDS`` after the submission (the decision travels in the reference).
+    can_submit_registration = True
+    REVIEW_SECONDS = 5
+
+    def submit_registration(self, payload) -> RegistrationStatus:
+        from core.registration import checker, facts
+        from core.registration.rules import RULES
+
+        flow = (payload.get("campaign") or {}).get("message_flow") or ""
+        review = checker.check(facts.from_text("message_flow", flow),
+                               [r for r in RULES if r.id in REVIEWED])
+        verdict = f"R-{review[0].rule}" if review else "A"
+        return RegistrationStatus("pending", f"SBX-{int(time.time())}-{verdict}")
+
+    def registration_status(self, reference: str) -> RegistrationStatus:
+        try:
+            _prefix, stamp, verdict = reference.split("-", 2)
+            submitted = int(stamp)
+        except ValueError:
+            raise PermanentFailure(f"unknown registration {reference!r}") from None
+        if time.time() - submitted < self.REVIEW_SECONDS:
+            return RegistrationStatus("pending", reference)
+        if verdict == "A":
+            return RegistrationStatus("approved", reference)
+        from core.registration.rules import RULES
+
+        rule = next((r for r in RULES if r.id == verdict[2:]), None)
+        return RegistrationStatus("rejected", reference,
+                                  rule.message if rule else "rejected by the sandbox reviewer")
 
 
 def message_id_for(key: str) -> str:

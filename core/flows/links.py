@@ -256,6 +256,9 @@ def _current(link: Link) -> bool:
     return link_is_current(link, utcnow())
 
 
+_SYNC: dict[int, int] = {}  # each SQLite engine's own synchronous level, read once
+
+
 @contextlib.contextmanager
 def _click_connection():
     """A connection for one click. A click is analytics, not consent evidence: on SQLite it
@@ -266,13 +269,16 @@ def _click_connection():
         sqlite = db.engine.dialect.name == "sqlite"
         if sqlite:  # before the engine's BEGIN IMMEDIATE: SQLite refuses it inside one
             raw = connection.connection.dbapi_connection
-            before = raw.execute("PRAGMA synchronous").fetchone()[0]
+            before = _SYNC.get(id(db.engine))
+            if before is None:
+                before = _SYNC[id(db.engine)] = raw.execute("PRAGMA synchronous").fetchone()[0]
             raw.execute("PRAGMA synchronous=NORMAL")
         try:
             yield connection
         finally:
             if sqlite:
-                connection.rollback()
+                if connection.in_transaction():
+                    connection.rollback()
                 raw.execute(f"PRAGMA synchronous={int(before)}")
 
 

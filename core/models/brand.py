@@ -62,6 +62,11 @@ class Campaign(Base):
     # What people see where they opt in, as registration shows it (the hosted forms'
     # disclosures are checked on their own when published).
     call_to_action: Mapped[str | None] = mapped_column(sa.Text)
+    # A registration submitted through a provider plugin: which one, its reference there,
+    # and the reviewer's reason when it was rejected.
+    registration_provider: Mapped[str | None] = mapped_column(sa.String(50))
+    registration_reference: Mapped[str | None] = mapped_column(sa.String(200))
+    registration_note: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(20), default="draft")
     # The FCC lets the one STOP confirmation ask which messages to stop; until the person
     # answers, the revocation covers every message type.

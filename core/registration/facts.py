@@ -8,6 +8,7 @@ the same rules check both.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
@@ -79,9 +80,32 @@ class Registration:
         return [(name, self.text(name) or "") for name in FIELDS if self.text(name)]
 
 
+# Other names people (and the providers' APIs) give the same fields.
+ALIASES = {
+    "messageflow": "message_flow", "flow": "message_flow", "opt_in_flow": "message_flow",
+    "campaign_description": "description", "use_case_description": "description",
+    "sample_messages": "samples", "sample": "samples", "message_samples": "samples",
+    "cta": "call_to_action", "disclosure": "call_to_action",
+    "terms_of_service": "terms", "sms_terms": "terms", "tos": "terms",
+    "privacy_policy": "privacy", "privacy_clause": "privacy",
+    "opt_in_confirmation": "opt_in_reply", "opt_in_message": "opt_in_reply",
+    "opt_out_confirmation": "opt_out_reply", "opt_out_message": "opt_out_reply",
+    "stop_reply": "opt_out_reply", "help_message": "help_reply", "help_text": "help_reply",
+    "opt_in_keywords": "keywords", "website_url": "website",
+}
+
+
+def field_named(name: str) -> str:
+    """``message-flow``, ``MessageFlow`` or ``opt_in_confirmation`` → the checker's field."""
+    key = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", (name or "").strip()).lower()
+    key = re.sub(r"[\s-]+", "_", key)
+    return ALIASES.get(key, key)
+
+
 def from_text(field_name: str, text: str, *, brand_names: tuple[str, ...] = (),
               website: str | None = None, use_case: str | None = None) -> Registration:
     """A registration holding one pasted field, for ``--field NAME --text TEXT``."""
+    field_name = field_named(field_name)
     if field_name not in FIELDS:
         raise ValueError(f"unknown field {field_name!r}; one of: {', '.join(FIELDS)}")
     values: dict = {"brand_names": brand_names, "website": website, "use_case": use_case}

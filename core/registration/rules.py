@@ -94,6 +94,10 @@ def _opt_in_location(reg: Registration) -> list[str]:
             "which number."]
 
 
+TO_NUMBER = re.compile(r"\s*(?:our\s+|the\s+)?(?:(?:short\s*code|number|phone(?:\s+number)?|"
+                       r"toll[- ]free(?:\s+number)?)\s+)?[+(]?\d")
+
+
 def _joins(text: str) -> list[str]:
     """The keywords a text tells people to text in to join ("text JOIN to ..."): a word
     in capitals or quotes, or any word after "the keyword"."""
@@ -102,7 +106,9 @@ def _joins(text: str) -> list[str]:
         for token in re.split(r"\s*,\s*|\s+or\s+|\s+and\s+", match.group("words")):
             word = token.strip("\"“”'‘’")
             quoted = word != token
-            if not (quoted or match.group("named") or (word.isupper() and len(word) > 1)):
+            numbered = bool(TO_NUMBER.match(text, match.end()))  # "text join to 41555"
+            if not (quoted or numbered or match.group("named")
+                    or (word.isupper() and len(word) > 1)):
                 continue
             if word.upper() not in RESERVED and word.lower() not in ("or", "and", "to"):
                 found.append(word.upper())
@@ -269,9 +275,6 @@ def _privacy_not_shared(reg: Registration) -> list[str]:
                 break
             if transfer and p.MOBILE.search(clause) and negated:
                 states_not_shared = True
-        if p.EXCEPTION.search(sentence) and p.PARTIES.search(sentence) and \
-                not any(sentence[:120] in pr for pr in problems):
-            problems.append(f"“{sentence[:120]}” makes an exception for other parties.")
     if not states_not_shared:
         problems.insert(0, "It does not state that mobile numbers are not shared (e.g. "
                            "“Mobile numbers and SMS consent are never shared or sold.”).")
