@@ -128,3 +128,13 @@ def test_re_review_from_the_readiness_page(app, client, session, registered):
     assert "The records match the registration re-reviewed" in page
     assert session.scalar(sa.select(sa.func.count(AuditLog.id)).where(
         AuditLog.model == "RegistrationVersion")) == 1
+
+
+def test_the_campaign_list_marks_a_drifted_registration(app, client, session, registered):
+    assert client.post("/login", data={"email": "admin@bloomandbranch.example",
+                                       "password": demo.PASSWORD}).status_code == 302
+    assert "since registration" not in client.get("/admin/campaign/").get_data(as_text=True)
+    registered.opt_in_keywords = [*registered.opt_in_keywords, "ROSES"]
+    session.commit()
+    assert "change(s) since registration" in client.get("/admin/campaign/").get_data(
+        as_text=True)

@@ -51,8 +51,15 @@ def confirmation_problems(campaign: Any) -> list[str]:
 
 
 def readiness_link(_view: Any, _context: Any, model: Any, _name: str) -> Markup:
-    return Markup('<a href="{}">Check</a>').format(
-        url_for("readiness.campaign", campaign_id=model.id))
+    """The readiness screen, marked when the registration no longer matches the records."""
+    from core.db import db
+
+    url = url_for("readiness.campaign", campaign_id=model.id)
+    changes = drift.changes(db.session, current_app, model)
+    if not changes:
+        return Markup('<a href="{}">Check</a>').format(url)
+    return Markup('<a class="badge badge-danger" href="{}">{} change(s) since '
+                  'registration</a>').format(url, len(changes))
 
 
 class CampaignView(SecureModelView):
