@@ -194,7 +194,8 @@ def one_of(session: Any, column: Any, values: Iterable[Any]) -> Any:
     by ``json_each``; PostgreSQL: an array), so a bulk look-up of 20,000 keys is not a
     statement with 20,000 placeholders to render, bind and parse."""
     values = list(values)
-    if session.get_bind().dialect.name == "postgresql":
+    bind = session if isinstance(session, sa.Connection) else session.get_bind()
+    if bind.dialect.name == "postgresql":
         return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(column.type)))
     each = sa.func.json_each(sa.bindparam(None, orjson.dumps(values).decode(), type_=sa.String))
     return column.in_(sa.select(sa.column("value")).select_from(each))

@@ -249,3 +249,18 @@ def test_an_unpaced_sender_is_never_held_back_by_the_slot_deadline(
     monkeypatch.setattr(dispatcher, "LATE_SLOT", -1.0)
     ids = queue_many(session, world, PHONES[:3])
     assert run(ids, now=NOON) == {"sent": 3}
+
+
+def test_batches_share_one_pool_of_sending_threads():
+    """Starting threads for every batch cost more than an instant provider's sends."""
+    from core.sending import inflight
+
+    with inflight.InFlight(8, 16) as first:
+        pool = first._pool
+        first.start("x", lambda: 1)
+        assert first.drain() == [1]
+    with inflight.InFlight(3, 16) as second:
+        assert second._pool is pool and second.limit == 3
+    with inflight.InFlight(64, 64) as bigger:  # a larger setting gets a larger pool
+        assert bigger._pool is not pool and bigger._pool._max_workers >= 64
+    assert inflight.shared_pool(8) is bigger._pool

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from core.consent.suppression import phone_hmac
+from core.db import one_of
 from core.models import Consent, Contact, Message, Preference, Suppression
 
 COUNTED_STATUSES = ("queued", "sending", "sent", "delivered")
@@ -135,5 +136,5 @@ CHUNK = 500  # parameters per IN list: well under SQLite's and PostgreSQL's limi
 
 def _chunked(session: Session, query: sa.Select, column, values: list, rows: bool = False):
     for start in range(0, len(values), CHUNK):
-        part = query.where(column.in_(values[start:start + CHUNK]))
+        part = query.where(one_of(session, column, values[start:start + CHUNK]))
         yield from (session.execute(part) if rows else session.scalars(part))

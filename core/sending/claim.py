@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session, selectinload
 
-from core.db import READ_ONLY, db
+from core.db import READ_ONLY, db, one_of
 from core.gate.check import Decision, Outgoing, gate_for
 from core.gate.facts import CHUNK, BatchFacts
 from core.models import (
@@ -119,7 +119,7 @@ def judge(app: Flask, ids: Sequence[int], now: datetime) -> tuple[int, list[Judg
             sa.select(TABLE.c.id, TABLE.c.contact_id, TABLE.c.message_type_id, TABLE.c.sender_id,
                       TABLE.c.campaign_id, TABLE.c.body, TABLE.c.expires_at,
                       TABLE.c.compliance_reply, TABLE.c.idempotency_key, TABLE.c.error_code)
-            .where(TABLE.c.id.in_(list(ids)), TABLE.c.direction == "out",
+            .where(one_of(connection, TABLE.c.id, ids), TABLE.c.direction == "out",
                    TABLE.c.status.in_(CLAIMABLE),
                    sa.or_(TABLE.c.send_after.is_(None), TABLE.c.send_after <= now))
             .order_by(TABLE.c.id)))
@@ -159,7 +159,7 @@ def _contacts(connection: sa.Connection, ids: set[int]) -> dict[int, Any]:
                 sa.select(Contact.id, Contact.phone, Contact.phone_hmac, Contact.state,
                           Contact.timezone, Contact.attributes, Contact.erased_at,
                           Contact.undeliverable_at, Contact.undeliverable_code)
-                .where(Contact.id.in_(ordered[start:start + CHUNK]))):
+                .where(one_of(connection, Contact.id, ordered[start:start + CHUNK]))):
             found[row.id] = row
     return found
 
@@ -196,7 +196,8 @@ def _mark_sending(app: Flask, session: Session, items: list[Judged],
         for start in range(0, len(ids), CHUNK):
             taken.update(session.connection().scalars(
                 sa.update(TABLE)
-                .where(TABLE.c.id.in_(ids[start:start + CHUNK]), TABLE.c.status.in_(CLAIMABLE))
+                .where(one_of(session, TABLE.c.id, ids[start:start + CHUNK]),
+                       TABLE.c.status.in_(CLAIMABLE))
                 .values(status="sending", dispatched_at=now, provider=provider,
                         attempts=TABLE.c.attempts + 1, updated_at=now)
                 .returning(TABLE.c.id)))
@@ -235,5 +236,6 @@ def _contacts_with_events_since(session: Session, seq: int, contact_ids: set[int
     ordered, found = sorted(contact_ids), set()
     for start in range(0, len(ordered), CHUNK):
         found.update(session.scalars(sa.select(ConsentEvent.contact_id).where(
-            ConsentEvent.seq > seq, ConsentEvent.contact_id.in_(ordered[start:start + CHUNK]))))
+            ConsentEvent.seq > seq,
+            one_of(session, ConsentEvent.contact_id, ordered[start:start + CHUNK]))))
     return found

@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session, selectinload
 
-from core.db import READ_ONLY, db, utcnow
+from core.db import READ_ONLY, db, one_of, utcnow
 from core.models import ConsentEvent, Message
 from core.models.guard import allow_writes
 from core.sending import outcomes
@@ -54,7 +54,7 @@ MAX_ATTEMPTS = 6
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 SENDING_LEASE = timedelta(minutes=15)  # longer than any batch takes to send
-RECORD_EVERY = 100  # outcomes written per transaction...
+RECORD_EVERY = 250  # outcomes written per transaction (at most these await a crash's reconcile)...
 RECORD_SECONDS = 0.5  # ...or this often, whichever comes first
 # A paced text reaching its vendor later than this after its slot waits for another. Slots
 # lie MARGIN (1%) wider apart than the limit, 10 ms over a second: a text 8 ms late at most
@@ -156,7 +156,7 @@ class _Sending:
         stopped: set[int] = set()
         waiting = deque(claimed)
         with (db.engine.connect().execution_options(**{READ_ONLY: True}) as reader,
-              InFlight(min(self.concurrency, len(claimed))) as flight):
+              InFlight(min(self.concurrency, len(claimed)), self.concurrency) as flight):
             # The head is read before every handover (a read under HEAD_FRESH old serves the
             # texts handed over in the same burst), so it goes straight to the driver: on
             # SQLite (autocommit reads) and PostgreSQL (read committed) each read sees the
@@ -290,7 +290,7 @@ def _opted_out_since(reader: sa.Connection, seq: int, remaining: Iterable[Claime
     contact_ids = {c.contact_id for c in remaining}
     changed = reader.scalars(sa.select(ConsentEvent.contact_id).where(
         ConsentEvent.seq > seq, ConsentEvent.action == "opt_out",
-        ConsentEvent.contact_id.in_(contact_ids)))
+        one_of(reader, ConsentEvent.contact_id, contact_ids)))
     return set(changed)
 
 

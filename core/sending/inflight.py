@@ -11,19 +11,38 @@ The calls only talk to the vendor; every database write stays on the dispatcher'
 
 from __future__ import annotations
 
+import os
+import threading
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
+# One pool of sending threads per process, kept between batches: starting threads for every
+# 500-row batch cost more than the sends themselves with an instant provider. Keyed by the
+# process id, so a forked worker never inherits its parent's (dead) threads.
+_pool_lock = threading.Lock()
+_pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def shared_pool(size: int) -> ThreadPoolExecutor:
+    """This process's pool, with at least ``size`` threads."""
+    with _pool_lock:
+        pool = _pools.get(os.getpid())
+        if pool is None or pool._max_workers < size:
+            if pool is not None:
+                pool.shutdown(wait=False)  # its running calls finish; new ones go to the new
+            pool = _pools[os.getpid()] = ThreadPoolExecutor(
+                max_workers=size, thread_name_prefix="consentdesk-send")
+        return pool
+
 
 class InFlight:
     """At most ``limit`` calls at once, and at most ``ceiling(provider)`` per provider."""
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, pool_size: int | None = None):
         self.limit = max(1, limit)
-        self._pool = ThreadPoolExecutor(max_workers=self.limit,
-                                        thread_name_prefix="consentdesk-send")
+        self._pool = shared_pool(max(self.limit, pool_size or 0))
         self._running: dict[Future, str] = {}
         self._per_provider: Counter = Counter()
 
@@ -31,7 +50,8 @@ class InFlight:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self._pool.shutdown(wait=True)  # a call in flight finishes; its result is not lost
+        if self._running:  # a call in flight finishes before the batch is left
+            wait(list(self._running))
 
     def __len__(self) -> int:
         return len(self._running)
