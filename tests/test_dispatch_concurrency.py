@@ -251,9 +251,11 @@ def test_an_unpaced_sender_is_never_held_back_by_the_slot_deadline(
     assert run(ids, now=NOON) == {"sent": 3}
 
 
-def test_batches_share_one_pool_of_sending_threads():
+def test_batches_share_one_pool_of_sending_threads(monkeypatch):
     """Starting threads for every batch cost more than an instant provider's sends."""
     from core.sending import inflight
+
+    monkeypatch.setattr(inflight, "_pools", {})  # this test's own process-wide pool
 
     with inflight.InFlight(8, 16) as first:
         pool = first._pool
