@@ -68,7 +68,13 @@ def check_command(campaign_id, field_name, text, brand_names, use_case, live, as
         title = f"{field_name} (pasted)"
     else:
         campaign = _campaign(campaign_id)
-        pages = _live_pages(campaign.brand) if live else None
+        pages = None
+        if live:
+            from core.registration.fetch import live_pages
+
+            pages, errors = live_pages(campaign.brand)
+            for error in errors:
+                click.echo(f"! {error}", err=True)
         registration = facts.from_campaign(db.session, current_app, campaign, pages=pages)
         title = f"campaign {campaign.id}: {campaign.name}"
     findings = checker.check(registration, checker.rules_for(current_app))
@@ -80,20 +86,6 @@ def check_command(campaign_id, field_name, text, brand_names, use_case, live, as
     db.session.rollback()
     if checker.blocking(findings):
         sys.exit(1)
-
-
-def _live_pages(brand) -> dict[str, str]:
-    from core.registration.fetch import FetchError, fetch_text
-
-    pages = {}
-    for name, url in (("terms", brand.terms_url), ("privacy", brand.privacy_policy_url)):
-        if not url:
-            continue
-        try:
-            pages[name] = fetch_text(url)
-        except FetchError as error:
-            click.echo(f"! {name}: {error}", err=True)
-    return pages
 
 
 def _print(title: str, findings) -> None:

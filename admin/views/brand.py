@@ -14,6 +14,7 @@ from admin.base import SecureModelView
 from admin.fields import LinesField, TagListField
 from admin.formatters import as_text_lines, as_words, truncated
 from admin.validators import e164_phone, http_url
+from core.db import db
 from core.registration import drift
 from core.registration.patterns import USE_CASES
 
@@ -52,8 +53,6 @@ def confirmation_problems(campaign: Any) -> list[str]:
 
 def readiness_link(_view: Any, _context: Any, model: Any, _name: str) -> Markup:
     """The readiness screen, marked when the registration no longer matches the records."""
-    from core.db import db
-
     url = url_for("readiness.campaign", campaign_id=model.id)
     changes = drift.changes(db.session, current_app, model)
     if not changes:
@@ -123,8 +122,6 @@ class CampaignView(SecureModelView):
     def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         reason = g.pop("freeze_registration", None)
         if reason:
-            from core.db import db
-
             drift.freeze(db.session, current_app, model, reason, current_user.email)
             db.session.commit()
         super().after_model_change(form, model, is_created)

@@ -5,6 +5,7 @@ row (and the dashboard when a registration drifted)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from core.db import db
 from core.models import Campaign
 from core.registration import checker, drift, facts, generate, submission
 from core.registration.checker import GROUP_LABELS, SEVERITY_LABELS
-from core.registration.fetch import FetchError, fetch_text
+from core.registration.fetch import live_pages
 from hooks.providers import ProviderFailure
 
 APPLICABLE = {"description": "Description", "message_flow": "Message flow",
@@ -47,7 +48,7 @@ class ReadinessView(SecureView):
         pages: dict[str, str] = {}
         errors: list[str] = []
         if request.method == "POST":  # "Read the live pages": nothing is stored
-            pages, errors = _live_pages(campaign.brand)
+            pages, errors = live_pages(campaign.brand)
         registration = facts.from_campaign(db.session, current_app, campaign, pages=pages)
         findings = checker.check(registration, checker.rules_for(current_app))
         generated = generate.everything(db.session, current_app, campaign)
@@ -155,26 +156,11 @@ def _current(campaign: Campaign) -> dict[str, Any]:
 
 
 def _as_generated(registration: facts.Registration, generated: dict) -> facts.Registration:
-    from dataclasses import replace
-
     return replace(registration, description=generated["description"],
                    message_flow=generated["message_flow"],
                    call_to_action=generated["call_to_action"],
                    samples=tuple(generated["samples"]), terms=generated["sms_terms"],
                    privacy=generated["privacy_clause"])
-
-
-def _live_pages(brand) -> tuple[dict[str, str], list[str]]:
-    pages, errors = {}, []
-    for name, url in (("terms", brand.terms_url), ("privacy", brand.privacy_policy_url)):
-        if not url:
-            errors.append(f"The brand has no {name} URL to read.")
-            continue
-        try:
-            pages[name] = fetch_text(url)
-        except FetchError as error:
-            errors.append(f"{name.capitalize()}: {error}")
-    return pages, errors
 
 
 def _payload(campaign: Campaign) -> tuple[str, dict] | None:

@@ -96,9 +96,9 @@ def confirmation_problems(text: str, brand) -> list[str]:
     return problems
 
 
-def sentence(problems: Iterable[str]) -> str:
-    """``["a", "b", "c"]`` → ``"a, b and c"``."""
+def sentence(problems: Iterable[str], word: str = "and") -> str:
+    """``["a", "b", "c"]`` → ``"a, b and c"`` (or ``"a, b or c"``)."""
     items = list(problems)
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]

@@ -9,7 +9,7 @@ the same rules check both.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import Flask
@@ -127,7 +127,7 @@ def from_campaign(session: Session, app: Flask, campaign: Campaign, *,
     pages = pages or {}
     numbers = tuple(session.scalars(sa.select(Sender.address).where(
         Sender.campaign_id == campaign.id).order_by(Sender.id)))
-    registration = Registration(
+    return Registration(
         brand_names=tuple(n for n in (brand.public_name, brand.legal_name) if n),
         website=brand.website,
         use_case=campaign.use_case,
@@ -151,8 +151,8 @@ def from_campaign(session: Session, app: Flask, campaign: Campaign, *,
         numbers=numbers,
         flows=tuple(flow_texts(session, campaign)),
         from_records=True,
+        fields=frozenset(FIELDS),
     )
-    return replace(registration, fields=frozenset(FIELDS))
 
 
 def public_base(app: Flask, brand) -> str:

@@ -39,6 +39,20 @@ def public_addresses(host: str) -> list[str]:
     return addresses
 
 
+def live_pages(brand) -> tuple[dict[str, str], list[str]]:
+    """The text of the brand's live terms and privacy pages, and why any could not be read."""
+    pages, errors = {}, []
+    for name, url in (("terms", brand.terms_url), ("privacy", brand.privacy_policy_url)):
+        if not url:
+            errors.append(f"The brand has no {name} URL to read.")
+            continue
+        try:
+            pages[name] = fetch_text(url)
+        except FetchError as error:
+            errors.append(f"{name.capitalize()}: {error}")
+    return pages, errors
+
+
 def fetch_text(url: str, *, client: httpx.Client | None = None) -> str:
     """The visible text of the page at ``url``; :class:`FetchError` if it cannot be read."""
     own = client is None

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from core.capture.rules import sentence
 from core.flows import templates
 from core.keywords import replies
 from core.models import Brand, Campaign, ConsentEvent
@@ -55,7 +56,7 @@ def what(session: Session, campaign: Campaign) -> str:
         words = [WHAT_BY_TYPE.get(t, t.replace("_", " ") + " messages") for t in types]
         if campaign.use_case.upper() == "MARKETING":
             words = [WHAT_BY_TYPE["marketing"]]
-        return _and(list(dict.fromkeys(words)))
+        return sentence(dict.fromkeys(words))
     return WHAT_BY_USE_CASE.get(campaign.use_case.upper(), "updates")
 
 
@@ -111,8 +112,9 @@ def message_flow(session: Session, app: Flask, campaign: Campaign) -> str:
     keyword = next((s for s in sources if s.kind == "keyword"), None)
     if keyword:
         where = f" to {national(keyword.number)}" if keyword.number else ""
-        ways.append(f"by texting {_or(list(keyword.keywords))}{where}; wherever the keyword is "
-                    "advertised it carries the same consent text")
+        words = sentence(keyword.keywords, "or")
+        ways.append(f"by texting {words}{where}; wherever the keyword is advertised it "
+                    "carries the same consent text")
     parts = [f"{brand.public_name} ({brand.legal_name}) texts {what(session, campaign)} only "
              f"to people who asked for them. People opt in "
              + ("; ".join(ways) if ways else "[say where people opt in]") + "."]
@@ -124,8 +126,7 @@ def message_flow(session: Session, app: Flask, campaign: Campaign) -> str:
         parts.append("After a web sign-up we text once to ask for a reply Y; nothing else is "
                      "sent until they confirm.")
     parts.append(f"The first text confirms the sign-up: “{replies.opt_in_reply(brand, campaign)}”")
-    support = _and([c for c in (brand.support_email, national(brand.support_phone)
-                                if brand.support_phone else None) if c])
+    support = _support(brand)
     parts.append(f"People opt out at any time by replying {STOP_WORDS}; one confirmation "
                  f"follows and no more texts are sent. Reply HELP for help"
                  + (f", or contact {support}" if support else "") + ".")
@@ -147,8 +148,7 @@ def sms_terms(app: Flask, brand: Brand, campaign: Campaign | None = None) -> str
     kinds = "order updates, appointment reminders and, if you chose them, promotional offers"
     if campaign is not None:
         kinds = WHAT_BY_USE_CASE.get(campaign.use_case.upper(), kinds)
-    support = _and([c for c in (brand.support_email, national(brand.support_phone)
-                                if brand.support_phone else None) if c]) or "our website"
+    support = _support(brand) or "our website"
     return "\n\n".join([
         f"{brand.public_name} text messages: terms",
         f"1. Program. When you opt in, {brand.public_name} ({brand.legal_name}) sends you "
@@ -251,11 +251,7 @@ def apply(session: Session, app: Flask, campaign: Campaign, names: list[str]) ->
     return changed
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] \
-        if items else ""
-
-
-def _or(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1] \
-        if items else ""
+def _support(brand: Brand) -> str:
+    """The brand's support email and phone, as words."""
+    return sentence([c for c in (brand.support_email, national(brand.support_phone)
+                                if brand.support_phone else None) if c])
